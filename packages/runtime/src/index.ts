@@ -1,0 +1,8 @@
+export {
+  type BackendName,
+  type InitBackendOptions,
+  initBackend,
+  type RuntimeInfo,
+  runtimeInfo,
+} from './init_backend.js';
+export { RuntimeError } from './runtime_error.js';
