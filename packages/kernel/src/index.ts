@@ -1,1 +1,1 @@
-export {};
+export { causalConv } from './causal_conv.js';
