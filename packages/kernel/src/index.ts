@@ -1,1 +1,2 @@
 export { causalConv } from './causal_conv.js';
+export { SsmError } from './errors.js';
