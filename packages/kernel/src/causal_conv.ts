@@ -1,16 +1,90 @@
-import type { Tensor3D, Tensor2D } from '@tensorflow/tfjs-core';
+import {
+  engine,
+  type Tensor,
+  type Tensor2D,
+  type Tensor3D,
+} from '@tensorflow/tfjs-core';
+import { SsmError } from './errors.js';
+import { CAUSAL_CONV } from './fft/causal_conv_kernels.js';
 
 /**
- * Convolves each channel of `u` causally with its kernel.
+ * Convolves each channel of `u` causally with its kernel, with no
+ * wrap-around:
  *
- * @param u Input, [batch, length, channels].
- * @param kernel Per-channel kernel, [channels, length].
- * @returns `y[b, t, h] = sum_{s <= t} kernel[h, s] * u[b, t - s, h]`,
- *   [batch, length, channels].
+ * `y[b, t, h] = sum_{s=0..t} kernel[h, s] * u[b, t - s, h]`
+ *
+ * Runs as a registered tfjs kernel on the `wasm` and `cpu` backends, through
+ * PFFFT real transforms of the next size of at least `2 * length` that PFFFT
+ * accepts, so cost grows as `length * log(length)` and any length works.
+ * Differentiable with respect to both arguments.
+ *
+ * @example
+ * const y = causalConv(tf.ones([1, 3, 1]), tf.tensor2d([[1, 0.5, 0.25]]));
+ * // y = [[[1], [1.5], [1.75]]]
+ *
+ * @param u Input, float32 `[batch, length, channels]`.
+ * @param kernel Per-channel kernel, float32 `[channels, length]`.
+ * @returns `y`, `[batch, length, channels]`.
+ * @throws SsmError if a rank, dtype or size does not match.
  */
 export function causalConv(u: Tensor3D, kernel: Tensor2D): Tensor3D {
-  // TODO: placeholder until the FFT convolution lands; every caller fails.
-  throw new Error(
-    `causalConv: not implemented yet (u ${u.shape}, kernel ${kernel.shape}).`,
-  );
+  checkFloat32('u', u);
+  checkFloat32('kernel', kernel);
+  if (u.rank !== 3) {
+    throw new SsmError(
+      `causalConv: u must have rank 3 [batch, length, channels], got shape ${shapeText(u)}.`,
+    );
+  }
+  if (kernel.rank !== 2) {
+    throw new SsmError(
+      `causalConv: kernel must have rank 2 [channels, length], got shape ${shapeText(kernel)}.`,
+    );
+  }
+
+  const [, length, channels] = u.shape;
+  const expected = `[${channels}, ${length}]`;
+  if (kernel.shape[0] !== channels) {
+    throw new SsmError(
+      `causalConv: kernel must have shape ${expected} for u of shape ${shapeText(u)} (one row per channel of u), got ${shapeText(kernel)}.`,
+    );
+  }
+  if (kernel.shape[1] !== length) {
+    throw new SsmError(
+      `causalConv: kernel must have shape ${expected} for u of shape ${shapeText(u)} (kernel length must equal the sequence length of u), got ${shapeText(kernel)}.`,
+    );
+  }
+  return engine().runKernel(CAUSAL_CONV, { u, kernel }) as Tensor3D;
+}
+
+function checkFloat32(name: string, value: unknown): void {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !('dtype' in value) ||
+    !('shape' in value)
+  ) {
+    throw new SsmError(
+      `causalConv: ${name} must be a tfjs Tensor, got ${describe(value)}.`,
+    );
+  }
+  const tensor = value as Tensor;
+  if (tensor.dtype !== 'float32') {
+    throw new SsmError(
+      `causalConv: ${name} must have dtype float32, got ${tensor.dtype} (shape ${shapeText(tensor)}).`,
+    );
+  }
+}
+
+function shapeText(tensor: Tensor): string {
+  return `[${tensor.shape.join(', ')}]`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) {
+    return 'null';
+  }
+  if (Array.isArray(value)) {
+    return 'an array';
+  }
+  return typeof value;
 }

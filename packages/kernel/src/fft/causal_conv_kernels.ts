@@ -1,0 +1,214 @@
+import {
+  engine,
+  getGradient,
+  getKernel,
+  type KernelFunc,
+  registerGradient,
+  registerKernel,
+  type Tensor,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import {
+  type ConvShape,
+  convolveBackward,
+  convolveForward,
+} from './causal_conv_fft.js';
+
+/**
+ * Kernel name of the causal convolution. Inputs `u` `[batch, length,
+ * channels]` and `kernel` `[channels, length]`; output `y` `[batch, length,
+ * channels]`.
+ */
+export const CAUSAL_CONV = 'S4dCausalConv';
+
+/**
+ * Kernel name of both gradients of the causal convolution. Inputs `dy`, `u`
+ * and `kernel`; outputs `du` `[batch, length, channels]` and `dkernel`
+ * `[channels, length]`.
+ */
+export const CAUSAL_CONV_BACKPROP = 'S4dCausalConvBackprop';
+
+/** Kernel name of the input gradient alone; inputs `dy` and `kernel`. */
+export const CAUSAL_CONV_BACKPROP_INPUT = 'S4dCausalConvBackpropInput';
+
+/** Kernel name of the kernel gradient alone; inputs `dy` and `u`. */
+export const CAUSAL_CONV_BACKPROP_KERNEL = 'S4dCausalConvBackpropKernel';
+
+/** The backends that the kernels are registered for. */
+const BACKENDS = ['wasm', 'cpu'] as const;
+
+/** The part of the WASM backend that the kernels use. */
+interface WasmBackendAccess {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+/** The part of the CPU backend that the kernels use. */
+interface CpuBackendAccess {
+  data: { get(dataId: object): { values: unknown } };
+  makeTensorInfo(
+    shape: number[],
+    dtype: 'float32',
+    values: Float32Array,
+  ): TensorInfo;
+}
+
+/**
+ * Hands float32 views of `inputs` and of new outputs of `outputShapes` to
+ * `compute`, which must write every output element, and returns the outputs.
+ *
+ * On the WASM backend the views point into its heap, so no copy is made; the
+ * outputs are allocated before any view is taken because an allocation can
+ * grow the heap and detach older views. On the CPU backend the inputs are its
+ * stored arrays and the outputs are new arrays handed over afterwards.
+ */
+function withBackendArrays(
+  backend: object,
+  inputs: TensorInfo[],
+  outputShapes: number[][],
+  compute: (inputs: Float32Array[], outputs: Float32Array[]) => void,
+): TensorInfo[] {
+  if ('typedArrayFromHeap' in backend && 'makeOutput' in backend) {
+    const wasm = backend as unknown as WasmBackendAccess;
+    const outputs = outputShapes.map((shape) =>
+      wasm.makeOutput(shape, 'float32'),
+    );
+    compute(
+      inputs.map((info) => wasm.typedArrayFromHeap(info)),
+      outputs.map((info) => wasm.typedArrayFromHeap(info)),
+    );
+    return outputs;
+  }
+
+  const cpu = backend as unknown as CpuBackendAccess;
+  const values = outputShapes.map(
+    (shape) => new Float32Array(shape.reduce((size, dim) => size * dim, 1)),
+  );
+  compute(
+    inputs.map((info) => cpu.data.get(info.dataId).values as Float32Array),
+    values,
+  );
+  return outputShapes.map((shape, index) =>
+    cpu.makeTensorInfo(shape, 'float32', values[index] as Float32Array),
+  );
+}
+
+function shapeOf(u: TensorInfo): ConvShape {
+  const [batch = 0, length = 0, channels = 0] = u.shape;
+  return { batch, length, channels };
+}
+
+const causalConvKernel: KernelFunc = ({ inputs, backend }) => {
+  const { u, kernel } = inputs as { u: TensorInfo; kernel: TensorInfo };
+  return withBackendArrays(
+    backend,
+    [u, kernel],
+    [u.shape],
+    ([uValues, kernelValues], [y]) => {
+      convolveForward(
+        uValues as Float32Array,
+        kernelValues as Float32Array,
+        y as Float32Array,
+        shapeOf(u),
+      );
+    },
+  )[0] as TensorInfo;
+};
+
+const causalConvBackpropKernel: KernelFunc = ({ inputs, backend }) => {
+  const { dy, u, kernel } = inputs as {
+    dy: TensorInfo;
+    u: TensorInfo;
+    kernel: TensorInfo;
+  };
+  return withBackendArrays(
+    backend,
+    [dy, u, kernel],
+    [u.shape, kernel.shape],
+    ([dyValues, uValues, kernelValues], [du, dkernel]) => {
+      convolveBackward(
+        dyValues as Float32Array,
+        uValues as Float32Array,
+        kernelValues as Float32Array,
+        du as Float32Array,
+        dkernel as Float32Array,
+        shapeOf(u),
+      );
+    },
+  );
+};
+
+const causalConvBackpropInputKernel: KernelFunc = ({ inputs, backend }) => {
+  const { dy, kernel } = inputs as { dy: TensorInfo; kernel: TensorInfo };
+  return withBackendArrays(
+    backend,
+    [dy, kernel],
+    [dy.shape],
+    ([dyValues, kernelValues], [du]) => {
+      convolveBackward(
+        dyValues as Float32Array,
+        new Float32Array(0),
+        kernelValues as Float32Array,
+        du as Float32Array,
+        null,
+        shapeOf(dy),
+      );
+    },
+  )[0] as TensorInfo;
+};
+
+const causalConvBackpropKernelKernel: KernelFunc = ({ inputs, backend }) => {
+  const { dy, u } = inputs as { dy: TensorInfo; u: TensorInfo };
+  const { length, channels } = shapeOf(u);
+  return withBackendArrays(
+    backend,
+    [dy, u],
+    [[channels, length]],
+    ([dyValues, uValues], [dkernel]) => {
+      convolveBackward(
+        dyValues as Float32Array,
+        uValues as Float32Array,
+        new Float32Array(0),
+        null,
+        dkernel as Float32Array,
+        shapeOf(u),
+      );
+    },
+  )[0] as TensorInfo;
+};
+
+function registerKernelOnce(kernelName: string, kernelFunc: KernelFunc): void {
+  for (const backendName of BACKENDS) {
+    // A second copy of this package shares tfjs's global registry, and tfjs
+    // warns on a duplicate registration.
+    if (getKernel(kernelName, backendName) === undefined) {
+      registerKernel({ kernelName, backendName, kernelFunc });
+    }
+  }
+}
+
+registerKernelOnce(CAUSAL_CONV, causalConvKernel);
+registerKernelOnce(CAUSAL_CONV_BACKPROP, causalConvBackpropKernel);
+registerKernelOnce(CAUSAL_CONV_BACKPROP_INPUT, causalConvBackpropInputKernel);
+registerKernelOnce(CAUSAL_CONV_BACKPROP_KERNEL, causalConvBackpropKernelKernel);
+
+if (getGradient(CAUSAL_CONV) === undefined) {
+  registerGradient({
+    kernelName: CAUSAL_CONV,
+    inputsToSave: ['u', 'kernel'],
+    gradFunc: (dy, saved) => {
+      const [u, kernel] = saved as [Tensor, Tensor];
+      // Both gradients come from one pass, because they share the transform
+      // of dy. tfjs runs this inside the backward pass's scope, so a gradient
+      // that no input needs is disposed with that scope.
+      // NOTE: when only one gradient is needed, the other is computed anyway
+      // (about a third of the backward pass).
+      const [du, dkernel] = engine().runKernel(CAUSAL_CONV_BACKPROP, {
+        dy: dy as Tensor,
+        u,
+        kernel,
+      }) as Tensor[];
+      return { u: () => du as Tensor, kernel: () => dkernel as Tensor };
+    },
+  });
+}
