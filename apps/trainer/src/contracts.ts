@@ -1,0 +1,34 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+
+/** The tfjs-core namespace as `initBackend()` returns it. */
+export type Tf = typeof tfc;
+
+/** The fields of a resolved model config that the trainer reads. */
+export interface ModelConfigLike {
+  embedDim: number;
+  hiddenSize: number;
+  output?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * The part of `@s4d/model`'s `S4DModel` that training uses: a sequence
+ * encoder `[batch, length, embedDim]` to `[batch, hiddenSize]` with named
+ * trainable variables split into the SSM group and the rest.
+ */
+export interface SequenceModel {
+  readonly config: ModelConfigLike;
+  apply(
+    x: tfc.Tensor3D,
+    options?: { training?: boolean; lengths?: number[] },
+  ): tfc.Tensor;
+  parameters(): Map<string, tfc.Variable>;
+  parameterGroups(): { ssm: string[]; other: string[] };
+  dispose(): void;
+}
+
+/** Builds a model from a model config and a seed for its initialization. */
+export type ModelFactory = (
+  config: Record<string, unknown>,
+  seed: number,
+) => SequenceModel;

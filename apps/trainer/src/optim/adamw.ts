@@ -1,0 +1,192 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+
+type Tf = typeof tfc;
+
+/** The hyperparameters of one parameter group. */
+export interface ParameterGroup {
+  /** Parameter names in this group. */
+  names: string[];
+  learningRate: number;
+  weightDecay: number;
+}
+
+/** Options of `AdamW`; the betas and epsilon are the usual defaults. */
+export interface AdamWOptions {
+  groups: ParameterGroup[];
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+/**
+ * Adam with decoupled weight decay (Loshchilov and Hutter, "Decoupled Weight
+ * Decay Regularization", ICLR 2019), per parameter group. At step t (1-based)
+ * with factor s from the schedule, lr = s * group.learningRate, and for each
+ * parameter p with gradient g:
+ *
+ *     m = beta1 * m + (1 - beta1) * g
+ *     v = beta2 * v + (1 - beta2) * g^2
+ *     p = p - lr * weightDecay * p
+ *           - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon)
+ *
+ * The moments are the optimizer state that a checkpoint stores.
+ */
+export class AdamW {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  private readonly groups: ParameterGroup[];
+  private readonly moments = new Map<
+    string,
+    { m: tfc.Variable; v: tfc.Variable }
+  >();
+  private steps = 0;
+
+  constructor(
+    private readonly tf: Tf,
+    private readonly parameters: Map<string, tfc.Variable>,
+    options: AdamWOptions,
+  ) {
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.epsilon = options.epsilon ?? 1e-8;
+    this.groups = options.groups;
+
+    const seen = new Set<string>();
+    for (const group of this.groups) {
+      for (const name of group.names) {
+        const parameter = parameters.get(name);
+        if (parameter === undefined) {
+          throw new RangeError(
+            `AdamW: group parameter ${JSON.stringify(name)} is not a model parameter.`,
+          );
+        }
+        if (seen.has(name)) {
+          throw new RangeError(
+            `AdamW: parameter ${JSON.stringify(name)} is in more than one group.`,
+          );
+        }
+        seen.add(name);
+        const zeros = tf.zerosLike(parameter);
+        this.moments.set(name, {
+          m: tf.variable(zeros, false),
+          v: tf.variable(zeros, false),
+        });
+        zeros.dispose();
+      }
+    }
+    for (const name of parameters.keys()) {
+      if (!seen.has(name)) {
+        throw new RangeError(
+          `AdamW: parameter ${JSON.stringify(name)} is in no group.`,
+        );
+      }
+    }
+  }
+
+  /** Number of updates applied so far (t of the last update). */
+  get iterations(): number {
+    return this.steps;
+  }
+
+  /**
+   * Applies one update from `grads` (the caller keeps ownership of them).
+   *
+   * @param grads A gradient for every parameter, keyed by parameter name.
+   * @param factor The schedule's factor on every group's learning rate.
+   */
+  apply(grads: Map<string, tfc.Tensor>, factor: number): void {
+    const tf = this.tf;
+    this.steps++;
+    const t = this.steps;
+    const correction1 = 1 - this.beta1 ** t;
+    const correction2 = 1 - this.beta2 ** t;
+
+    for (const group of this.groups) {
+      const lr = factor * group.learningRate;
+      for (const name of group.names) {
+        const grad = grads.get(name);
+        if (grad === undefined) {
+          throw new RangeError(
+            `AdamW.apply: no gradient for parameter ${JSON.stringify(name)}.`,
+          );
+        }
+        const parameter = this.parameters.get(name) as tfc.Variable;
+        const { m, v } = this.moments.get(name) as {
+          m: tfc.Variable;
+          v: tfc.Variable;
+        };
+        tf.tidy(() => {
+          const mNext = tf.add(
+            tf.mul(m, this.beta1),
+            tf.mul(grad, 1 - this.beta1),
+          );
+          const vNext = tf.add(
+            tf.mul(v, this.beta2),
+            tf.mul(tf.square(grad), 1 - this.beta2),
+          );
+          const denominator = tf.add(
+            tf.sqrt(tf.div(vNext, correction2)),
+            this.epsilon,
+          );
+          const update = tf.div(tf.div(mNext, correction1), denominator);
+          const decayed =
+            group.weightDecay === 0
+              ? parameter
+              : tf.mul(parameter, 1 - lr * group.weightDecay);
+          parameter.assign(tf.sub(decayed, tf.mul(update, lr)));
+          m.assign(mNext);
+          v.assign(vNext);
+        });
+      }
+    }
+  }
+
+  /**
+   * Returns copies of the moments keyed `<name>.m` and `<name>.v`, which the
+   * caller owns, for a checkpoint.
+   */
+  getState(): Map<string, tfc.Tensor> {
+    const state = new Map<string, tfc.Tensor>();
+    for (const [name, { m, v }] of this.moments) {
+      state.set(`${name}.m`, this.tf.clone(m));
+      state.set(`${name}.v`, this.tf.clone(v));
+    }
+    return state;
+  }
+
+  /**
+   * Restores moments saved by `getState` and the update count.
+   *
+   * @throws RangeError if a moment is missing or has another shape.
+   */
+  setState(state: Map<string, tfc.Tensor>, iterations: number): void {
+    for (const [name, moment] of this.moments) {
+      for (const key of ['m', 'v'] as const) {
+        const saved = state.get(`${name}.${key}`);
+        if (saved === undefined) {
+          throw new RangeError(
+            `AdamW.setState: missing optimizer state ${name}.${key}.`,
+          );
+        }
+        const target = moment[key];
+        if (saved.shape.join(',') !== target.shape.join(',')) {
+          throw new RangeError(
+            `AdamW.setState: ${name}.${key} must have shape [${target.shape}], got [${saved.shape}].`,
+          );
+        }
+        target.assign(saved);
+      }
+    }
+    this.steps = iterations;
+  }
+
+  /** Releases the moment variables. */
+  dispose(): void {
+    for (const { m, v } of this.moments.values()) {
+      m.dispose();
+      v.dispose();
+    }
+    this.moments.clear();
+  }
+}
