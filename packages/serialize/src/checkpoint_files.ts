@@ -1,0 +1,242 @@
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { removeTempFiles } from './atomic_write.js';
+import { SafetensorsError } from './safetensors_error.js';
+import { readSafetensorsHeader } from './safetensors_file.js';
+import { SerializeError } from './serialize_error.js';
+
+/** Checkpoint file names: the step, zero-padded so names sort by step. */
+const CHECKPOINT_FILE = /^checkpoint-(\d+)\.safetensors$/;
+
+/** The metadata key of a checkpoint's own metric, JSON-encoded. */
+export const METRIC_KEY = 'metric';
+
+/** The direction in which a metric improves: lower (`min`) or higher (`max`). */
+export type MetricMode = 'min' | 'max';
+
+/** A checkpoint file found in a folder. */
+export interface CheckpointFile {
+  /** The file path. */
+  path: string;
+  /** The training step stored in the file name. */
+  step: number;
+}
+
+/** Options for `pruneCheckpoints`. */
+export interface PruneOptions {
+  /** How many of the newest checkpoints to keep, at least 1. */
+  keep: number;
+  /** Whether a lower (`'min'`, the default) or higher metric is better. */
+  mode?: MetricMode;
+}
+
+/**
+ * Returns the file name of the checkpoint for `step`, such as
+ * `checkpoint-000001200.safetensors`.
+ *
+ * @param step A non-negative integer training step.
+ * @throws SerializeError if `step` is not a non-negative safe integer.
+ */
+export function checkpointFileName(step: number): string {
+  if (!Number.isSafeInteger(step) || step < 0) {
+    throw new SerializeError(
+      `checkpointFileName: step must be a non-negative integer, got ${String(step)}`,
+    );
+  }
+  return `checkpoint-${String(step).padStart(9, '0')}.safetensors`;
+}
+
+/**
+ * Lists the checkpoint files in `folder`, oldest step first. Other files,
+ * including the temporary files of interrupted saves, are ignored.
+ *
+ * @param folder The checkpoint folder.
+ * @returns The checkpoints, or `[]` if the folder does not exist.
+ */
+export async function listCheckpoints(
+  folder: string,
+): Promise<CheckpointFile[]> {
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return [];
+    }
+    throw error;
+  }
+
+  const checkpoints: CheckpointFile[] = [];
+  for (const name of names) {
+    const match = CHECKPOINT_FILE.exec(name);
+    if (match?.[1] !== undefined) {
+      checkpoints.push({ path: join(folder, name), step: Number(match[1]) });
+    }
+  }
+  return checkpoints.sort((a, b) => a.step - b.step);
+}
+
+/**
+ * Finds the checkpoint with the highest step in `folder`.
+ *
+ * @param folder The checkpoint folder.
+ * @returns Its path, or `null` if there is none.
+ */
+export async function latestCheckpoint(folder: string): Promise<string | null> {
+  const checkpoints = await listCheckpoints(folder);
+  return checkpoints.at(-1)?.path ?? null;
+}
+
+/**
+ * Finds the checkpoint with the best metric in `folder`, reading only the
+ * headers. Checkpoints without a metric, or with NaN, are skipped. On a tie
+ * the earliest step wins, because a later checkpoint replaces the best one
+ * only when it improves on it.
+ *
+ * @param folder The checkpoint folder.
+ * @param options `mode`: whether a lower (`'min'`, the default) or higher
+ *   metric is better.
+ * @returns Its path, or `null` if no checkpoint has a metric.
+ * @throws SerializeError if `mode` is invalid.
+ * @throws SafetensorsError if a checkpoint header is invalid.
+ */
+export async function bestCheckpoint(
+  folder: string,
+  options: { mode?: MetricMode } = {},
+): Promise<string | null> {
+  const mode = checkMode(options.mode, 'bestCheckpoint');
+  const best = await findBest(await listCheckpoints(folder), mode);
+  return best?.path ?? null;
+}
+
+/**
+ * Deletes old checkpoints in `folder`, keeping the newest `keep` and the one
+ * with the best metric, and removes temporary files that interrupted saves
+ * left behind.
+ *
+ * @param folder The checkpoint folder.
+ * @param options `keep`, the number of newest checkpoints to keep, and
+ *   `mode`, which direction of the metric is better.
+ * @returns The paths deleted.
+ * @throws SerializeError if `keep` or `mode` is invalid.
+ * @throws SafetensorsError if a checkpoint header is invalid.
+ */
+export async function pruneCheckpoints(
+  folder: string,
+  options: PruneOptions,
+): Promise<string[]> {
+  const keep = options?.keep;
+  if (!Number.isSafeInteger(keep) || keep < 1) {
+    throw new SerializeError(
+      `pruneCheckpoints: options.keep must be an integer of at least 1, got ${String(keep)}`,
+    );
+  }
+  const mode = checkMode(options.mode, 'pruneCheckpoints');
+
+  const removed = await removeTempFiles(folder, (name) =>
+    CHECKPOINT_FILE.test(name),
+  );
+  const checkpoints = await listCheckpoints(folder);
+  const keptPaths = new Set(checkpoints.slice(-keep).map((file) => file.path));
+  const best = await findBest(checkpoints, mode);
+  if (best !== undefined) {
+    keptPaths.add(best.path);
+  }
+
+  for (const checkpoint of checkpoints) {
+    if (!keptPaths.has(checkpoint.path)) {
+      await rm(checkpoint.path, { force: true });
+      removed.push(checkpoint.path);
+    }
+  }
+  return removed;
+}
+
+/**
+ * Encodes a metric for `__metadata__`. JSON has no NaN or infinities, and
+ * `JSON.stringify(-0)` is `"0"`, so those values are stored as JSON strings.
+ */
+export function encodeMetric(value: number | null): string {
+  if (value === null) {
+    return 'null';
+  }
+  if (!Number.isFinite(value) || Object.is(value, -0)) {
+    return JSON.stringify(Object.is(value, -0) ? '-0' : String(value));
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Decodes a metric stored by `encodeMetric`.
+ *
+ * @returns The number, or `null` for no metric.
+ * @throws SafetensorsError naming `source` and `key` if the text is not a
+ *   metric.
+ */
+export function decodeMetric(
+  text: string | undefined,
+  source: string,
+  key: string,
+): number | null {
+  const special: Record<string, number> = {
+    NaN: Number.NaN,
+    Infinity: Infinity,
+    '-Infinity': -Infinity,
+    '-0': -0,
+  };
+  let value: unknown;
+  try {
+    value = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+
+  if (value === null || typeof value === 'number') {
+    return value;
+  }
+  if (typeof value === 'string' && Object.hasOwn(special, value)) {
+    return special[value] as number;
+  }
+  throw new SafetensorsError(
+    source,
+    undefined,
+    `metadata '${key}' must be a JSON number, null, or one of "NaN", "Infinity", "-Infinity", "-0", got ${text === undefined ? 'nothing' : JSON.stringify(text)}`,
+  );
+}
+
+async function findBest(
+  checkpoints: CheckpointFile[],
+  mode: MetricMode,
+): Promise<CheckpointFile | undefined> {
+  let best: CheckpointFile | undefined;
+  let bestMetric = 0;
+  for (const checkpoint of checkpoints) {
+    const header = await readSafetensorsHeader(checkpoint.path);
+    const metric = decodeMetric(
+      header.metadata[METRIC_KEY] ?? 'null',
+      checkpoint.path,
+      METRIC_KEY,
+    );
+    if (metric === null || Number.isNaN(metric)) {
+      continue;
+    }
+    const better = mode === 'min' ? metric < bestMetric : metric > bestMetric;
+    if (best === undefined || better) {
+      best = checkpoint;
+      bestMetric = metric;
+    }
+  }
+  return best;
+}
+
+function checkMode(mode: unknown, caller: string): MetricMode {
+  if (mode === undefined) {
+    return 'min';
+  }
+  if (mode !== 'min' && mode !== 'max') {
+    throw new SerializeError(
+      `${caller}: options.mode must be 'min' or 'max', got ${JSON.stringify(mode)}`,
+    );
+  }
+  return mode;
+}
