@@ -1,0 +1,49 @@
+import { formatPath } from './format.js';
+
+/** One reason a config was rejected. */
+export interface ConfigProblem {
+  /** Where the value sits, e.g. `stateSize` or `dataset.features[2]`; `<root>` for the config itself. */
+  path: string;
+  /** The value given at `path`, or `undefined` when it is missing. */
+  value: unknown;
+  /** What is wrong and the rule, e.g. `63 is odd; S4D needs an even state size`. */
+  message: string;
+}
+
+/**
+ * The error that the config parsers throw. `problems` lists every problem
+ * found, and the message has one line per problem, `path: message`, under a
+ * line naming the config.
+ */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+
+  /** Every problem found, in the order of the config's fields. */
+  readonly problems: readonly ConfigProblem[];
+
+  /**
+   * @param subject What was parsed, e.g. `model config` or
+   *   `training config file runs/job.json`.
+   * @param problems At least one problem.
+   */
+  constructor(
+    subject: string,
+    problems: readonly ConfigProblem[],
+    options?: ErrorOptions,
+  ) {
+    const count =
+      problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    const lines = problems.map((p) => `  ${p.path}: ${p.message}`);
+    super(`Invalid ${subject} (${count}):\n${lines.join('\n')}`, options);
+    this.problems = problems;
+  }
+}
+
+/** Builds a problem from a path given as keys. */
+export function problemAt(
+  path: readonly PropertyKey[],
+  value: unknown,
+  message: string,
+): ConfigProblem {
+  return { path: formatPath(path), value, message };
+}

@@ -1,0 +1,71 @@
+/** Longest rendering of a given value inside a problem message, in characters. */
+const MAX_VALUE_LENGTH = 60;
+
+/**
+ * Renders a config value for a problem message: strings JSON-quoted, numbers
+ * and literals as written, objects and arrays as compact JSON cut to 60
+ * characters, `undefined` as `missing`.
+ */
+export function formatValue(value: unknown): string {
+  if (value === undefined) {
+    return 'missing';
+  }
+
+  let text: string;
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    text = String(value);
+  } else if (typeof value === 'bigint') {
+    text = `${value}n`;
+  } else if (typeof value === 'function' || typeof value === 'symbol') {
+    text = `a ${typeof value}`;
+  } else {
+    text = safeStringify(value);
+  }
+
+  if (text.length > MAX_VALUE_LENGTH) {
+    return `${text.slice(0, MAX_VALUE_LENGTH - 3)}...`;
+  }
+  return text;
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    // A cycle, or a toJSON that throws.
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/**
+ * Joins a property path the way it is written in JavaScript:
+ * `dataset.features[2]`. The empty path, the config itself, is `<root>`.
+ */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const key of path) {
+    if (typeof key === 'number') {
+      text += `[${key}]`;
+    } else if (text === '') {
+      text = String(key);
+    } else {
+      text += `.${String(key)}`;
+    }
+  }
+  return text === '' ? '<root>' : text;
+}
+
+/** Reads the value at `path` inside `root`, or `undefined` where it is absent. */
+export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = root;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') {
+      return undefined;
+    }
+    if (!Object.hasOwn(current, key)) {
+      return undefined;
+    }
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
