@@ -1,0 +1,192 @@
+import {
+  engine,
+  type KernelBackend,
+  type NamedAttrMap,
+  type NamedTensorInfoMap,
+  type NamedTensorMap,
+  type Tensor,
+  type Tensor2D,
+  type Tensor3D,
+  tensor3d,
+  tidy,
+} from '@tensorflow/tfjs-core';
+import { readValues, writeOutputs } from './backend_io.js';
+import { SsmError } from './errors.js';
+import { discretizeModes, type ParamInputs, readModes } from './modes.js';
+import {
+  checkDiscretization,
+  checkParams,
+  type Discretization,
+  type DiscretizationOptions,
+  describeValue,
+  type SsmParams,
+} from './params.js';
+import { registerGradientOnce, registerKernelOnce } from './register.js';
+import { vandermondeBackward, vandermondeForward } from './vandermonde.js';
+
+/** The tfjs kernel that generates the SSM convolution kernel. */
+export const VANDERMONDE_KERNEL = 'S4dVandermonde';
+
+/** The tfjs kernel that computes the parameter gradients of the former. */
+export const VANDERMONDE_GRAD_KERNEL = 'S4dVandermondeGrad';
+
+interface VandermondeAttrs {
+  length: number;
+  discretization: Discretization;
+  caller: string;
+}
+
+/**
+ * Computes the SSM convolution kernel of every channel,
+ * `K[h, l] = 2 * Re(sum_n C[h, n] * Bbar[h, n] * Abar[h, n]^l)` for
+ * l = 0 .. length - 1, where Abar and Bbar are the discretization of `params`
+ * (see `discretize`).
+ *
+ * Runs as one registered tfjs kernel on the WASM or CPU backend, in float64
+ * from the float32 parameters, without an [H, M, length] tensor. It is
+ * differentiable with respect to every field of `params` except `d`, which
+ * the kernel does not use.
+ *
+ * @example
+ * const params = initSsmParams({ channels: 4, stateSize: 8, seed: 1 });
+ * const k = computeKernel(params, 100); // [4, 100]
+ *
+ * @param params The layer parameters, with H channels and M modes.
+ * @param length The kernel length L, a positive integer.
+ * @param options `discretization`: `zoh` (default) or `bilinear`.
+ * @returns K, [H, length].
+ * @throws SsmError on a shape, rank or dtype mismatch in `params`, a
+ *   non-finite parameter, an invalid length or an unknown discretization.
+ */
+export function computeKernel(
+  params: SsmParams,
+  length: number,
+  options: DiscretizationOptions = {},
+): Tensor2D {
+  return runVandermonde('computeKernel', params, length, options);
+}
+
+/**
+ * `computeKernel` with error messages that start with `caller`.
+ *
+ * @throws SsmError as `computeKernel` does.
+ */
+export function runVandermonde(
+  caller: string,
+  params: SsmParams,
+  length: number,
+  options: DiscretizationOptions,
+): Tensor2D {
+  const { channels, modes } = checkParams(caller, params);
+  if (!Number.isInteger(length) || length < 1) {
+    throw new SsmError(
+      `${caller}: length must be a positive integer, got ` +
+        `${describeValue(length)}.`,
+    );
+  }
+  const discretization = checkDiscretization(caller, options.discretization);
+
+  return tidy(() => {
+    const b = params.b ?? onesB(channels, modes);
+    const inputs: Record<keyof ParamInputs, Tensor> = {
+      logDt: params.logDt,
+      logAReal: params.logAReal,
+      aImag: params.aImag,
+      c: params.c,
+      b,
+    };
+    const attrs: VandermondeAttrs = { length, discretization, caller };
+    return engine().runKernel(
+      VANDERMONDE_KERNEL,
+      inputs,
+      attrs as unknown as NamedAttrMap,
+    ) as Tensor2D;
+  });
+}
+
+/** B = 1 + 0i for every mode, [H, M, 2]. */
+function onesB(channels: number, modes: number): Tensor3D {
+  const values = new Float32Array(channels * modes * 2);
+  for (let i = 0; i < values.length; i += 2) {
+    values[i] = 1;
+  }
+  return tensor3d(values, [channels, modes, 2]);
+}
+
+function vandermondeKernel(args: {
+  inputs: NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: NamedAttrMap;
+}) {
+  const backend = args.backend as KernelBackend;
+  const { length, discretization, caller } =
+    args.attrs as unknown as VandermondeAttrs;
+  const values = readModes(
+    caller,
+    backend,
+    args.inputs as unknown as ParamInputs,
+  );
+  const discrete = discretizeModes(values, discretization);
+  const kernel = vandermondeForward(values, discrete, length);
+  const [output] = writeOutputs(backend, [
+    { shape: [values.channels, length], values: kernel },
+  ]);
+  return output as NonNullable<typeof output>;
+}
+
+function vandermondeGradKernel(args: {
+  inputs: NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: NamedAttrMap;
+}) {
+  const backend = args.backend as KernelBackend;
+  const { length, discretization, caller } =
+    args.attrs as unknown as VandermondeAttrs;
+  const inputs = args.inputs as unknown as ParamInputs & { dy: Tensor };
+  const values = readModes(caller, backend, inputs);
+  const dKernel = readValues(backend, inputs.dy);
+  const gradients = vandermondeBackward(
+    values,
+    discretization,
+    length,
+    dKernel,
+  );
+
+  const { channels, modes } = values;
+  return writeOutputs(backend, [
+    { shape: [channels], values: gradients.logDt },
+    { shape: [channels, modes], values: gradients.logAReal },
+    { shape: [channels, modes], values: gradients.aImag },
+    { shape: [channels, modes, 2], values: gradients.c },
+    { shape: [channels, modes, 2], values: gradients.b },
+  ]);
+}
+
+registerKernelOnce(VANDERMONDE_KERNEL, vandermondeKernel);
+registerKernelOnce(VANDERMONDE_GRAD_KERNEL, vandermondeGradKernel);
+registerGradientOnce({
+  kernelName: VANDERMONDE_KERNEL,
+  inputsToSave: ['logDt', 'logAReal', 'aImag', 'c', 'b'],
+  gradFunc: (dy, saved, attrs) => {
+    const [logDt, logAReal, aImag, c, b] = saved as Tensor[];
+    const gradients = engine().runKernel(
+      VANDERMONDE_GRAD_KERNEL,
+      {
+        dy: dy as Tensor,
+        logDt,
+        logAReal,
+        aImag,
+        c,
+        b,
+      } as unknown as NamedTensorMap,
+      attrs,
+    ) as Tensor[];
+    return {
+      logDt: () => gradients[0] as Tensor,
+      logAReal: () => gradients[1] as Tensor,
+      aImag: () => gradients[2] as Tensor,
+      c: () => gradients[3] as Tensor,
+      b: () => gradients[4] as Tensor,
+    };
+  },
+});
