@@ -2,11 +2,11 @@ import { formatPath } from './format.js';
 
 /** One reason a config was rejected. */
 export interface ConfigProblem {
-  /** Where the value sits, e.g. `stateSize` or `dataset.features[2]`; `<root>` for the config itself. */
+  /** Path of the value, e.g. `stateSize` or `dataset.features[2]`; `<root>` for the config itself. */
   path: string;
   /** The value given at `path`, or `undefined` when it is missing. */
   value: unknown;
-  /** What is wrong and the rule, e.g. `63 is odd; S4D needs an even state size`. */
+  /** Description of the fault and the rule, e.g. `63 is odd; S4D needs an even state size`. */
   message: string;
 }
 

@@ -1,4 +1,4 @@
-/** Longest rendering of a given value inside a problem message, in characters. */
+/** Maximum length of a value rendered inside a problem message, in characters. */
 const MAX_VALUE_LENGTH = 60;
 
 /**

@@ -32,32 +32,35 @@ function listValues(values: readonly unknown[]): string {
 
 function describeTooSmall(
   issue: z.core.$ZodIssueTooSmall,
-  shown: string,
+  formatted: string,
 ): string {
   const minimum = Number(issue.minimum);
   if (issue.origin === 'string') {
     return minimum === 1
-      ? `${shown} is empty; expected a non-empty string`
-      : `${shown} is too short; expected at least ${minimum} characters`;
+      ? `${formatted} is empty; expected a non-empty string`
+      : `${formatted} is too short; expected at least ${minimum} characters`;
   }
   if (issue.origin === 'array') {
     return minimum === 1
-      ? `${shown} is empty; expected at least one item`
-      : `${shown} is too short; expected at least ${minimum} items`;
+      ? `${formatted} is empty; expected at least one item`
+      : `${formatted} is too short; expected at least ${minimum} items`;
   }
   return issue.inclusive
-    ? `${shown} is too small; the minimum is ${minimum}`
-    : `${shown} is too small; it must be greater than ${minimum}`;
+    ? `${formatted} is too small; the minimum is ${minimum}`
+    : `${formatted} is too small; it must be greater than ${minimum}`;
 }
 
-function describeTooBig(issue: z.core.$ZodIssueTooBig, shown: string): string {
+function describeTooBig(
+  issue: z.core.$ZodIssueTooBig,
+  formatted: string,
+): string {
   const maximum = Number(issue.maximum);
   if (issue.origin === 'string' || issue.origin === 'array') {
-    return `${shown} is too long; the maximum length is ${maximum}`;
+    return `${formatted} is too long; the maximum length is ${maximum}`;
   }
   return issue.inclusive
-    ? `${shown} is too large; the maximum is ${maximum}`
-    : `${shown} is too large; it must be less than ${maximum}`;
+    ? `${formatted} is too large; the maximum is ${maximum}`
+    : `${formatted} is too large; it must be less than ${maximum}`;
 }
 
 function describeUnion(options: readonly unknown[], value: unknown): string {
@@ -74,26 +77,26 @@ function describeUnion(options: readonly unknown[], value: unknown): string {
 export const configErrorMap: z.core.$ZodErrorMap = (rawIssue) => {
   const issue = rawIssue as z.core.$ZodIssue;
   const value = rawIssue.input;
-  const shown = formatValue(value);
+  const formatted = formatValue(value);
 
   switch (issue.code) {
     case 'invalid_type':
       return value === undefined
         ? `missing; expected ${describeType(issue.expected)}`
-        : `${shown} is not ${describeType(issue.expected)}`;
+        : `${formatted} is not ${describeType(issue.expected)}`;
     case 'too_small':
-      return describeTooSmall(issue, shown);
+      return describeTooSmall(issue, formatted);
     case 'too_big':
-      return describeTooBig(issue, shown);
+      return describeTooBig(issue, formatted);
     case 'invalid_value':
       if (issue.values.length === 1) {
-        return `${shown} is not ${formatValue(issue.values[0])}`;
+        return `${formatted} is not ${formatValue(issue.values[0])}`;
       }
       return describeUnion(issue.values, value);
     case 'not_multiple_of':
-      return `${shown} is not a multiple of ${issue.divisor}`;
+      return `${formatted} is not a multiple of ${issue.divisor}`;
     default:
-      return `${shown} is invalid`;
+      return `${formatted} is invalid`;
   }
 };
 

@@ -1,4 +1,4 @@
-/** Where and why a text is not valid JSON (RFC 8259). */
+/** Position and reason of the first error in a text that is not valid JSON (RFC 8259). */
 export interface JsonSyntaxError {
   /** Offset of the offending character, in UTF-16 code units. */
   offset: number;
@@ -6,7 +6,7 @@ export interface JsonSyntaxError {
   line: number;
   /** 1-based column of the offending character, in UTF-16 code units. */
   column: number;
-  /** What is wrong at that position. */
+  /** Description of the error at that position. */
   reason: string;
 }
 

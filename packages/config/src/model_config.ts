@@ -21,7 +21,7 @@ export type FfnKind = 'swiglu' | 'gelu' | 'none';
 /** Projection after the SSM and its GELU inside each block. */
 export type SsmOutput = 'glu' | 'linear' | 'none';
 
-/** What the model returns from the sequence of its last block. */
+/** Output of the model, taken from the sequence of its last block. */
 export type ModelOutput = 'last' | 'mean' | 'sequence';
 
 /** A resolved S4D model config: every field present, defaults filled. */

@@ -7,7 +7,7 @@ import {
   problemsFromIssues,
 } from './issues.js';
 
-/** What {@link parseWithSchema} needs to know about one kind of config. */
+/** Schema, error subject and key lookup of one kind of config, for {@link parseWithSchema}. */
 export interface ConfigKind<T> {
   /** Name used in error messages, e.g. `model config`. */
   subject: string;

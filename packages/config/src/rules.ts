@@ -65,7 +65,7 @@ export function applyRuleToInput(
 
 /**
  * Returns a number schema for a field that also accepts `null`, whose type
- * error says so: `"any" is not a number or null`.
+ * error mentions null: `"any" is not a number or null`.
  */
 export function numberOrNull() {
   return z.number({

@@ -39,7 +39,7 @@ describe('parseModelConfig defaults', () => {
   });
 
   it('keeps given values', () => {
-    const given: ModelConfig = {
+    const explicit: ModelConfig = {
       embedDim: 3,
       hiddenSize: 32,
       stateSize: 2,
@@ -56,7 +56,7 @@ describe('parseModelConfig defaults', () => {
       ssmOutput: 'linear',
       output: 'sequence',
     };
-    expect(parseModelConfig(given)).toEqual(given);
+    expect(parseModelConfig(explicit)).toEqual(explicit);
   });
 
   it('accepts every enum value', () => {
