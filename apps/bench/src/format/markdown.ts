@@ -1,0 +1,156 @@
+import type { Highlight } from '../highlights.js';
+import type { BenchReport } from '../report.js';
+import { groupCases, groupTable } from './table.js';
+import { formatMebibytes, formatNumber, formatSeconds } from './units.js';
+
+/** Where the markdown report links its companion files. */
+export interface MarkdownLinks {
+  /** Path of the JSON the report is rendered from, relative to the page. */
+  json: string;
+  /** Path of the time-per-token plot, relative to the page; none if absent. */
+  plot?: string;
+}
+
+/**
+ * Renders a benchmark report as a markdown page: how it was produced, the
+ * machine, the headline figures, the rooflines, the plot and one table per
+ * suite and group.
+ *
+ * @param report The report, as written to JSON.
+ * @param links Relative paths of the JSON and the plot.
+ * @returns The page text, ending in a newline.
+ */
+export function renderMarkdown(
+  report: BenchReport,
+  links: MarkdownLinks,
+): string {
+  const { machine } = report;
+  const lines: string[] = [
+    '# Benchmarks',
+    '',
+    `This page is generated from [\`${links.json}\`](${links.json}) by ` +
+      '`apps/bench`; edit the harness, not this page. Absolute times depend ' +
+      'on the machine and on what else runs on it. Ratios between cases of ' +
+      'the same run are the figures to compare.',
+    '',
+    '## Run',
+    '',
+    `- Command: \`${report.command}\``,
+    `- Date: ${report.date}`,
+    `- Mode: ${report.quick ? 'quick (tiny sizes, one run each; not a measurement)' : 'full'}`,
+    `- Suites: ${report.suites.join(', ')}`,
+    `- Runs per case: ${report.warmup} warm-up, then up to ${report.repeats} timed`,
+    `- Duration: ${formatSeconds(report.durationSeconds)}`,
+    `- One-minute load average: ${machine.loadAverage.start.toFixed(2)} at the start, ` +
+      `${machine.loadAverage.end.toFixed(2)} at the end, on ${machine.cores} cores. ` +
+      'Other processes may have been running.',
+    '',
+    '## Machine',
+    '',
+    '| item | value |',
+    '| --- | --- |',
+    `| CPU | ${escapeCell(machine.cpuModel)}, ${machine.cores} cores |`,
+    `| memory | ${formatMebibytes(machine.totalMemoryBytes)} |`,
+    `| platform | ${escapeCell(machine.platform)} |`,
+    `| Node | ${machine.node} |`,
+    `| tfjs-core | ${machine.tfjsCore} |`,
+    `| tfjs-layers | ${machine.tfjsLayers} |`,
+    `| WASM backend | SIMD ${machine.wasmSimd ? 'on' : 'off'}, ${machine.wasmThreads} thread(s) |`,
+    '',
+    '## Headline figures',
+    '',
+  ];
+
+  if (report.highlights.length === 0) {
+    lines.push('No headline figure: the cases they need did not run.', '');
+  } else {
+    lines.push('| figure | value | context |', '| --- | ---: | --- |');
+    for (const highlight of report.highlights) {
+      lines.push(
+        `| ${escapeCell(highlight.label)} | ${formatHighlight(highlight)} | ${escapeCell(highlight.detail)} |`,
+      );
+    }
+    lines.push('');
+  }
+
+  lines.push(
+    '## Roofline',
+    '',
+    'The ceiling is the measured rate of one 2-D `tf.matMul` on each backend. ' +
+      "The `of matMul` column of the tables below is a case's estimated " +
+      'GFLOP/s over this rate.',
+    '',
+    '| backend | matMul shape | GFLOP/s |',
+    '| --- | --- | ---: |',
+  );
+  for (const roofline of report.rooflines) {
+    const [m, k, n] = roofline.shape;
+    lines.push(
+      `| ${roofline.backend} | [${m}, ${k}] x [${k}, ${n}] | ${formatNumber(roofline.gflopsPerSecond)} |`,
+    );
+  }
+  lines.push('');
+
+  if (links.plot !== undefined) {
+    lines.push(
+      '## Time per token against length',
+      '',
+      `![Time per token against length, log-log](${links.plot})`,
+      '',
+    );
+  }
+
+  lines.push('## Cases', '');
+  for (const [title, members] of groupCases(report.cases)) {
+    lines.push(`### ${title}`, '');
+    const { header, rows } = groupTable(members);
+    lines.push(`| ${header.join(' | ')} |`);
+    lines.push(`| --- |${' ---: |'.repeat(header.length - 1)}`);
+    for (const row of rows) {
+      lines.push(`| ${row.map(escapeCell).join(' | ')} |`);
+    }
+    lines.push('');
+  }
+
+  lines.push(
+    '## Method',
+    '',
+    '- Each case prepares its inputs and weights, runs the warm-up runs, ' +
+      'then times each run from the call to the read-back of every output ' +
+      'tensor, so work the backend does asynchronously is counted. Inputs ' +
+      'are standard normal with fixed seeds.',
+    '- `fwd+bwd` computes the gradients of `sum(y)` with respect to the ' +
+      'input and every parameter. A training step is one Adam update on a ' +
+      'mean squared error against a fixed random target.',
+    '- `per token` is the median over batch times length. `GFLOP/s` comes ' +
+      'from an operation count, not a counter: the FFT convolution model ' +
+      'for `ssmForward` (kernel, three real FFTs of size 2L per row, spectral ' +
+      'product, skip), the executed dense DFT matMuls for the plain-ops ' +
+      'layer, the gate matMuls for GRU and LSTM, and 2 per parameter and ' +
+      'token plus the FFT model for the S4D model. A backward pass counts ' +
+      'twice its forward.',
+    "- `peak tensors` is the peak of tfjs's live tensor bytes during one " +
+      'extra run under `tf.profile`. `RSS` is the resident set size after ' +
+      'that run; the WASM heap never shrinks, so it also carries earlier ' +
+      'cases. The process peak is in the JSON as `maxRssBytes`.',
+    '- The plain-ops layer materializes [channels, modes, length] ' +
+      'Vandermonde tensors and [length, 2 (length + 1)] DFT matrices, so it ' +
+      'runs only at the lengths that fit in memory.',
+    '- The tfjs-layers GRU and LSTM use Glorot-uniform recurrent weights ' +
+      'instead of the orthogonal default, which needs chained tensor methods ' +
+      "that tfjs-core's Node entry does not register; the cost per step is " +
+      'the same.',
+    '',
+  );
+  return lines.join('\n');
+}
+
+function formatHighlight(highlight: Highlight): string {
+  return highlight.unit === 'seconds'
+    ? formatSeconds(highlight.value)
+    : `${formatNumber(highlight.value)}x`;
+}
+
+function escapeCell(text: string): string {
+  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
