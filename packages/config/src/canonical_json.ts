@@ -10,6 +10,7 @@ function sortKeys(
   value: unknown,
   path: PropertyKey[],
   problems: ConfigProblem[],
+  ancestors: Set<object> = new Set(),
 ): unknown {
   if (value === null || typeof value === 'string') {
     return value;
@@ -23,19 +24,39 @@ function sortKeys(
     }
     return value;
   }
-  if (Array.isArray(value)) {
-    return value.map((item, index) =>
-      sortKeys(item, [...path, index], problems),
+  if (typeof value === 'object' && ancestors.has(value)) {
+    problems.push(
+      problemAt(
+        path,
+        value,
+        'circular reference to an enclosing object or array',
+      ),
     );
+    return null;
+  }
+  if (Array.isArray(value)) {
+    ancestors.add(value);
+    const items = value.map((item, index) =>
+      sortKeys(item, [...path, index], problems, ancestors),
+    );
+    ancestors.delete(value);
+    return items;
   }
   if (typeof value === 'object' && isPlainObject(value)) {
+    ancestors.add(value);
     const sorted: Record<string, unknown> = {};
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record).sort()) {
       if (record[key] !== undefined) {
-        sorted[key] = sortKeys(record[key], [...path, key], problems);
+        sorted[key] = sortKeys(
+          record[key],
+          [...path, key],
+          problems,
+          ancestors,
+        );
       }
     }
+    ancestors.delete(value);
     return sorted;
   }
 

@@ -18,17 +18,17 @@ export interface ConfigProblem {
 export class ConfigError extends Error {
   override name = 'ConfigError';
 
-  /** Every problem found, in the order of the config's fields. */
-  readonly problems: readonly ConfigProblem[];
+  /** Every problem found, in the order that validation found them. */
+  readonly problems: ConfigProblem[];
 
   /**
    * @param subject What was parsed, e.g. `model config` or
    *   `training config file runs/job.json`.
-   * @param problems At least one problem.
+   * @param problems At least one problem; the error keeps this array.
    */
   constructor(
     subject: string,
-    problems: readonly ConfigProblem[],
+    problems: ConfigProblem[],
     options?: ErrorOptions,
   ) {
     const count =

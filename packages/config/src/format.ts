@@ -37,19 +37,24 @@ function safeStringify(value: unknown): string {
   }
 }
 
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
 /**
  * Joins a property path the way it is written in JavaScript:
- * `dataset.features[2]`. The empty path, the config itself, is `<root>`.
+ * `dataset.features[2]`, with a key that is not an identifier quoted, as in
+ * `model["hidden size"]`. The empty path, the config itself, is `<root>`.
  */
 export function formatPath(path: readonly PropertyKey[]): string {
   let text = '';
   for (const key of path) {
     if (typeof key === 'number') {
       text += `[${key}]`;
+    } else if (typeof key === 'symbol' || !IDENTIFIER.test(key)) {
+      text += `[${JSON.stringify(String(key))}]`;
     } else if (text === '') {
-      text = String(key);
+      text = key;
     } else {
-      text += `.${String(key)}`;
+      text += `.${key}`;
     }
   }
   return text === '' ? '<root>' : text;

@@ -6,6 +6,7 @@ export type {
   MnistDatasetConfig,
 } from './dataset_config.js';
 export {
+  type JsonSchema,
   modelConfigJsonSchema,
   trainingConfigJsonSchema,
 } from './json_schema.js';

@@ -62,6 +62,10 @@ export function suggestKey(
 
   for (const candidate of known) {
     const normalized = normalizeKey(candidate);
+    if (Math.abs(normalized.length - target.length) > 2) {
+      // The distance is at least the difference in length.
+      continue;
+    }
     const distance = editDistance(target, normalized);
     const close = distance <= 2 && distance < normalized.length / 2;
     if (close && distance < bestDistance) {

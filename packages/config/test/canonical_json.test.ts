@@ -94,6 +94,25 @@ describe('configToJson', () => {
     ]);
   });
 
+  it('rejects a circular reference', () => {
+    const config: Record<string, unknown> = { a: { b: 1 } };
+    (config.a as Record<string, unknown>).self = config;
+    expect(problemsOf(() => configToJson(config))).toEqual([
+      {
+        path: 'a.self',
+        value: config,
+        message: 'circular reference to an enclosing object or array',
+      },
+    ]);
+  });
+
+  it('accepts a shared object that is not a cycle', () => {
+    const shared = { x: 1 };
+    expect(configToJson({ a: shared, b: [shared] })).toBe(
+      configToJson({ a: { x: 1 }, b: [{ x: 1 }] }),
+    );
+  });
+
   it('names the config in its error', () => {
     expect(() => configToJson({ a: Number.NaN })).toThrow(
       new ConfigError('config for JSON', [

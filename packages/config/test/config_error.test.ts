@@ -156,6 +156,44 @@ describe('unknown keys', () => {
     ]);
   });
 
+  it('quotes a key that is not an identifier', () => {
+    const problems = problemsOf(() =>
+      parseModelConfig({ embedDim: 1, 'hidden size': 1, 'a\nb': 2 }),
+    );
+    expect(problems.map((p) => p.path)).toEqual([
+      '["hidden size"]',
+      '["a\\nb"]',
+    ]);
+  });
+
+  it('still suggests for a quoted key', () => {
+    const [problem] = problemsOf(() =>
+      parseModelConfig({ embedDim: 1, 'hidden size': 1 }),
+    );
+    expect(problem?.message).toBe('unknown key; did you mean "hiddenSize"?');
+  });
+
+  it('quotes a nested key', () => {
+    const [problem] = problemsOf(() =>
+      parseTrainingConfig({ model: { 'state-size': 8 } }),
+    );
+    expect(problem?.path).toBe('model["state-size"]');
+  });
+
+  it('handles a very long key', () => {
+    const key = 'k'.repeat(100_000);
+    const [problem] = problemsOf(() =>
+      parseModelConfig({ embedDim: 1, [key]: 1 }),
+    );
+    expect(problem?.message).toMatch(/^unknown key; expected one of /);
+  });
+
+  it('rejects __proto__ as a key', () => {
+    const input = JSON.parse('{"embedDim": 1, "__proto__": {"hiddenSize": 8}}');
+    const [problem] = problemsOf(() => parseModelConfig(input));
+    expect(problem?.path).toBe('__proto__');
+  });
+
   it('gives one problem per unknown key', () => {
     const problems = problemsOf(() =>
       parseModelConfig({ embedDim: 1, a: 1, droput: 0.2 }),

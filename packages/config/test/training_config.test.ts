@@ -86,6 +86,13 @@ describe('parseTrainingConfig model', () => {
     expect(config.model.embedDim).toBe(28);
   });
 
+  it('completes to a model config', () => {
+    // The trainer's flow: take embedDim from the data, then parse again.
+    const { model } = parseTrainingConfig({ model: { hiddenSize: 64 } });
+    const config = parseModelConfig({ ...model, embedDim: 784 });
+    expect(config).toEqual(parseModelConfig({ hiddenSize: 64, embedDim: 784 }));
+  });
+
   it('fills seqLen from windowSize', () => {
     const config = parseTrainingConfig({ model: { windowSize: 784 } });
     expect(config.model.seqLen).toBe(784);
