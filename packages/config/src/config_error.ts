@@ -18,6 +18,9 @@ export interface ConfigProblem {
 export class ConfigError extends Error {
   override name = 'ConfigError';
 
+  /** What was parsed, e.g. `model config`. */
+  readonly subject: string;
+
   /** Every problem found, in the order that validation found them. */
   readonly problems: ConfigProblem[];
 
@@ -35,6 +38,7 @@ export class ConfigError extends Error {
       problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     const lines = problems.map((p) => `  ${p.path}: ${p.message}`);
     super(`Invalid ${subject} (${count}):\n${lines.join('\n')}`, options);
+    this.subject = subject;
     this.problems = problems;
   }
 }

@@ -23,6 +23,8 @@ const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
 const ESCAPES = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't']);
 const NUMBER_PATTERN = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const HEX4_PATTERN = /[0-9a-fA-F]{4}/y;
+// A bare word such as `tru`, `NaN` or an unquoted key, shown whole in messages.
+const WORD_PATTERN = /[A-Za-z_$][\w$]*/y;
 
 /** A recursive-descent checker of JSON text that stops at the first error. */
 class JsonScanner {
@@ -51,7 +53,15 @@ class JsonScanner {
     if (char === '/' && ['/', '*'].includes(this.text[this.offset + 1] ?? '')) {
       return 'a comment, which JSON does not allow';
     }
-    return JSON.stringify(char);
+    if (char < ' ') {
+      return JSON.stringify(char);
+    }
+    if (char === "'") {
+      return `"'"`;
+    }
+    WORD_PATTERN.lastIndex = this.offset;
+    const word = WORD_PATTERN.exec(this.text)?.[0] ?? char;
+    return `'${word}'`;
   }
 
   private skipWhitespace(): void {

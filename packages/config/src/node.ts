@@ -31,13 +31,25 @@ export class ConfigFileError extends Error {
 
 const READ_FAILURES: Record<string, string> = {
   ENOENT: 'file not found; check the path',
+  ENOTDIR: 'a folder in the path is a file; check the path',
   EISDIR: 'it is a directory, not a file',
   EACCES: 'permission denied',
   EPERM: 'permission denied',
 };
 
 function displayName(path: string | URL): string {
-  return path instanceof URL ? fileURLToPath(path) : path;
+  if (!(path instanceof URL)) {
+    return path;
+  }
+  if (path.protocol !== 'file:') {
+    throw new ConfigFileError(
+      `Cannot read config file ${path.href}: only file: URLs can be read; download the file first`,
+      path.href,
+      null,
+      null,
+    );
+  }
+  return fileURLToPath(path);
 }
 
 async function readText(file: string, path: string | URL): Promise<string> {

@@ -24,6 +24,10 @@ describe('ConfigError', () => {
     expect(error.message).toBe('Invalid model config (1 problem):\n  a: m');
   });
 
+  it('keeps its subject', () => {
+    expect(new ConfigError('model config', []).subject).toBe('model config');
+  });
+
   it('is named ConfigError', () => {
     expect(new ConfigError('x', []).name).toBe('ConfigError');
   });

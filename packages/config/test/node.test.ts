@@ -107,6 +107,23 @@ describe('readModelConfigFile', () => {
     expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
   });
 
+  it('reports a file used as a folder', async () => {
+    const file = await writeConfig('plain.json', '{}');
+    const path = join(file, 'inner.json');
+    const error = await rejectionOf(readModelConfigFile(path));
+    expect((error as Error).message).toBe(
+      `Cannot read config file ${path}: a folder in the path is a file; check the path`,
+    );
+  });
+
+  it('rejects a URL that is not a file URL', async () => {
+    const url = new URL('https://config.invalid/model.json');
+    const error = await rejectionOf(readModelConfigFile(url));
+    expect((error as Error).message).toBe(
+      'Cannot read config file https://config.invalid/model.json: only file: URLs can be read; download the file first',
+    );
+  });
+
   it('reports a directory', async () => {
     const path = join(folder, 'a-folder.json');
     await mkdir(path);
@@ -209,7 +226,7 @@ describe('readTrainingConfigFile', () => {
     );
     const error = await rejectionOf(readTrainingConfigFile(path));
     expect((error as Error).message).toBe(
-      `Invalid JSON in config file ${path} at line 1, column 14: expected ',' or '}' after a property value, found "\\""`,
+      `Invalid JSON in config file ${path} at line 1, column 14: expected ',' or '}' after a property value, found '"'`,
     );
   });
 });
