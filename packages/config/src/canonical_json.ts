@@ -99,7 +99,7 @@ const FNV_OFFSET_BASIS = 0xcbf29ce484222325n;
 const FNV_PRIME = 0x100000001b3n;
 const MASK_64 = 0xffffffffffffffffn;
 
-/** Hashes bytes with 64-bit FNV-1a (Fowler, Noll and Vo; draft-eastlake-fnv). */
+/** Hashes bytes with 64-bit FNV-1a (Fowler, Noll and Vo). */
 export function fnv1a64(bytes: Uint8Array): bigint {
   let hash = FNV_OFFSET_BASIS;
   for (const byte of bytes) {

@@ -18,14 +18,14 @@ export interface ConfigProblem {
 export class ConfigError extends Error {
   override name = 'ConfigError';
 
-  /** What was parsed, e.g. `model config`. */
+  /** Name of the parsed config, e.g. `model config`. */
   readonly subject: string;
 
   /** Every problem found, in the order that validation found them. */
   readonly problems: ConfigProblem[];
 
   /**
-   * @param subject What was parsed, e.g. `model config` or
+   * @param subject Name of the parsed config, e.g. `model config` or
    *   `training config file runs/job.json`.
    * @param problems At least one problem; the error keeps this array.
    */

@@ -3,8 +3,8 @@ const MAX_VALUE_LENGTH = 60;
 
 /**
  * Renders a config value for a problem message: strings JSON-quoted, numbers
- * and literals as written, objects and arrays as compact JSON cut to 60
- * characters, `undefined` as `missing`.
+ * and literals as written, objects and arrays as compact JSON, `undefined` as
+ * `missing`. A rendering longer than 60 characters is cut short with `...`.
  */
 export function formatValue(value: unknown): string {
   if (value === undefined) {

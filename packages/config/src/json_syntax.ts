@@ -242,8 +242,9 @@ export function lineAndColumn(
 
 /**
  * Finds the first syntax error of a JSON text, or returns `undefined` when
- * the text is valid JSON. `JSON.parse` in Node 20 does not always give a
- * position, so this scanner locates the error itself.
+ * the text is valid JSON. `JSON.parse` in Node 20.20 gives no position for
+ * some errors (`Unexpected token '}', "{"a": tru}" is not valid JSON`), so
+ * this scanner locates the error itself.
  *
  * NOTE: nesting deeper than the call stack allows ends the scan early with
  * `undefined`; config files never come close.
