@@ -20,7 +20,7 @@ export interface SequenceModel {
   readonly config: ModelConfigLike;
   apply(
     x: tfc.Tensor3D,
-    options?: { training?: boolean; lengths?: number[] },
+    options?: { training?: boolean; lengths?: number[]; seed?: number },
   ): tfc.Tensor;
   parameters(): Map<string, tfc.Variable>;
   parameterGroups(): { ssm: string[]; other: string[] };

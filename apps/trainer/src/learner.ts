@@ -80,9 +80,14 @@ export class Learner {
    * @param inputs `[batch, length, features]`.
    * @returns Logits or predictions `[batch, outputs]`.
    */
-  forward(inputs: tfc.Tensor3D, training: boolean): tfc.Tensor2D {
+  forward(
+    inputs: tfc.Tensor3D,
+    training: boolean,
+    seed?: number,
+  ): tfc.Tensor2D {
     const tf = this.tf;
-    const encoded = this.model.apply(inputs, { training }) as tfc.Tensor2D;
+    const options = seed === undefined ? { training } : { training, seed };
+    const encoded = this.model.apply(inputs, options) as tfc.Tensor2D;
     const output = tf.add(tf.matMul(encoded, this.headWeight), this.headBias);
     return output as tfc.Tensor2D;
   }
@@ -105,8 +110,16 @@ export class Learner {
     ) as tfc.Scalar;
   }
 
-  /** Computes the mean loss of a batch and its gradients (training mode). */
-  computeGradients(batch: Batch, length: number, features: number): Gradients {
+  /**
+   * Computes the mean loss of a batch and its gradients in training mode,
+   * with dropout masks drawn from `seed`.
+   */
+  computeGradients(
+    batch: Batch,
+    length: number,
+    features: number,
+    seed: number,
+  ): Gradients {
     const tf = this.tf;
     const parameters = this.parameters();
     const names = [...parameters.keys()];
@@ -114,7 +127,7 @@ export class Learner {
       const inputs = tf.tensor3d(batch.inputs, [batch.size, length, features]);
       const targets = tf.tensor1d(batch.targets);
       return tf.variableGrads(
-        () => this.loss(this.forward(inputs, true), targets),
+        () => this.loss(this.forward(inputs, true, seed), targets),
         names.map((name) => parameters.get(name) as tfc.Variable),
       );
     });

@@ -11,6 +11,9 @@ import { learningRateFactor } from './optim/schedule.js';
 import type { Progress } from './progress.js';
 import { deriveSeed, Rng } from './rng.js';
 
+/** Offset of the dropout seeds' streams, apart from the epochs' streams. */
+const DROPOUT_STREAM = 1 << 30;
+
 /** The state a checkpoint stores and a resumed run restores. */
 export interface TrainingState {
   /** Steps completed. */
@@ -40,7 +43,10 @@ export interface CheckpointStore {
  * its share of the batch, averaged through a SharedArrayBuffer) plugs in
  * here; the optimizer step below already only sees averaged gradients.
  */
-export type GradientEngine = (indices: Int32Array) => Promise<Gradients>;
+export type GradientEngine = (
+  indices: Int32Array,
+  dropoutSeed: number,
+) => Promise<Gradients>;
 
 /** Inputs of `train`. */
 export interface TrainOptions {
@@ -94,8 +100,9 @@ export function stepCounts(
  * held-out part every `evalInterval` steps and checkpointing every
  * `checkpointInterval` steps and at the end.
  *
- * Each epoch's batch order is a permutation seeded by `(seed, epoch)`, so a
- * run resumed at any step sees the same batches as an uninterrupted one.
+ * Each epoch's batch order is a permutation seeded by `(seed, epoch)` and
+ * each step's dropout masks are seeded by `(seed, step)`, so a run resumed
+ * at any step sees the same batches and masks as an uninterrupted one.
  *
  * @throws DivergenceError when a loss is NaN or infinite; no update or
  *   checkpoint is made from that step, so the last checkpoint stays good.
@@ -122,11 +129,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const engine: GradientEngine =
     options.engine ??
-    (async (indices) =>
+    (async (indices, dropoutSeed) =>
       learner.computeGradients(
         gatherBatch(data.train, indices),
         data.train.length,
         data.train.features,
+        dropoutSeed,
       ));
 
   let step = 0;
@@ -206,12 +214,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         offset + config.batchSize,
       );
 
-      const { loss, grads, size } = await engine(indices);
+      const dropoutSeed = deriveSeed(config.seed, DROPOUT_STREAM + step);
+      const { loss, grads, size } = await engine(indices, dropoutSeed);
       if (!Number.isFinite(loss)) {
         tf.dispose([...grads.values()]);
         throw new DivergenceError(step + 1, loss);
       }
-      const clipped = clipByGlobalNorm(tf, grads, config.gradClipNorm);
+      const clipped = clipByGlobalNorm(tf, grads, config.gradClipNorm ?? 0);
       const factor = learningRateFactor(step, {
         schedule: config.schedule,
         warmupSteps: config.warmupSteps,

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseTrainingConfig } from '@s4d/config';
 import { initBackend } from '@s4d/runtime';
 import { describe, expect, it } from 'vitest';
 import type { TrainingConfig } from '../src/config.js';
@@ -37,31 +38,18 @@ function makeData(count: number, length: number): SplitDataset {
   };
 }
 
-const config: TrainingConfig = {
+const config: TrainingConfig = parseTrainingConfig({
   learningRate: 0.05,
   ssmLearningRate: 0.001,
   weightDecay: 0.01,
-  ssmWeightDecay: 0,
   batchSize: 8,
   epochs: 3,
-  maxSteps: null,
   warmupSteps: 2,
-  schedule: 'cosine',
   gradClipNorm: 1,
   seed: 5,
   evalInterval: 4,
-  checkpointDir: 'unused',
   checkpointInterval: 4,
-  keepCheckpoints: 2,
-  model: {},
-  dataset: {
-    kind: 'mnist',
-    variant: 'rows',
-    trainSize: 1,
-    testSize: 1,
-    splitSeed: 1,
-  },
-};
+});
 
 async function run(
   options: {

@@ -99,6 +99,12 @@ describe('loadTableDataset', () => {
     ).toBeCloseTo(6, 4);
   });
 
+  it('picks numeric columns when features is null', () => {
+    const data = loadTableDataset({ ...base, features: null });
+
+    expect(data.train.features).toBe(2);
+  });
+
   it('rejects a window longer than the data', () => {
     expect(() => loadTableDataset({ ...base, window: 5 })).toThrow(
       `dataset.window 5 is too long for ${path}: its 20 rows split into ` +

@@ -4,6 +4,7 @@ import {
   columnIndex,
   numericColumn,
   readTable,
+  type Table,
   type TableFormat,
 } from './table.js';
 
@@ -11,8 +12,11 @@ import {
 export interface TableDatasetOptions {
   path: string;
   format?: TableFormat;
-  /** Numeric feature columns, in input-channel order. */
-  features: string[];
+  /**
+   * Numeric feature columns, in input-channel order, or `null` for every
+   * column other than the target whose values are all numbers.
+   */
+  features: string[] | null;
   target: string;
   task: Task;
   /** Rows per input window. */
@@ -37,10 +41,11 @@ export interface TableDatasetOptions {
  */
 export function loadTableDataset(options: TableDatasetOptions): SplitDataset {
   const table = readTable(options.path, options.format);
-  const featureColumns = options.features.map((name) =>
-    columnIndex(table, name, 'feature'),
-  );
   const targetColumn = columnIndex(table, options.target, 'target');
+  const featureColumns =
+    options.features === null
+      ? numericColumns(table, targetColumn)
+      : options.features.map((name) => columnIndex(table, name, 'feature'));
 
   const rows = table.rows.length;
   const trainRows = Math.floor(rows * (1 - options.testFraction));
@@ -127,6 +132,31 @@ export function loadTableDataset(options: TableDatasetOptions): SplitDataset {
     result.targetStd = targetStd;
   }
   return result;
+}
+
+/**
+ * Returns the columns other than `exclude` whose every value is a number.
+ *
+ * @throws TrainerError if there is none.
+ */
+function numericColumns(table: Table, exclude: number): number[] {
+  const columns: number[] = [];
+  table.columns.forEach((_, column) => {
+    const numeric = table.rows.every((row) => {
+      const text = (row[column] as string).trim();
+      return text !== '' && Number.isFinite(Number(text));
+    });
+    if (column !== exclude && numeric) {
+      columns.push(column);
+    }
+  });
+  if (columns.length === 0) {
+    throw new TrainerError(
+      `${table.path} has no numeric column besides the target. List the ` +
+        'feature columns with --features or dataset.features.',
+    );
+  }
+  return columns;
 }
 
 /** Mean and standard deviation of the first `count` values; std is 1 for a constant column. */
