@@ -44,7 +44,7 @@ export function checkRule<T extends object>(
  * Runs a cross-field rule on raw input, with `defaults` standing in for
  * absent fields, and returns its problems under `prefix`.
  *
- * zod skips an object's checks once one of its fields fails a type check, so
+ * zod 4.6.7 skips an object's checks once a field fails a type check, so
  * the parsers call this as well to list every problem at once.
  */
 export function applyRuleToInput(
