@@ -12,7 +12,8 @@ import {
 } from '@tensorflow/tfjs-core';
 import { readValues, writeOutputs } from './backend_io.js';
 import { SsmError } from './errors.js';
-import { discretizeModes, type ParamInputs, readModes } from './modes.js';
+import { modesFor } from './mode_cache.js';
+import type { ParamInputs } from './modes.js';
 import {
   checkDiscretization,
   checkParams,
@@ -121,12 +122,12 @@ function vandermondeKernel(args: {
   const backend = args.backend as KernelBackend;
   const { length, discretization, caller } =
     args.attrs as unknown as VandermondeAttrs;
-  const values = readModes(
+  const { values, discrete } = modesFor(
     caller,
     backend,
     args.inputs as unknown as ParamInputs,
+    discretization,
   );
-  const discrete = discretizeModes(values, discretization);
   const kernel = vandermondeForward(values, discrete, length);
   const [output] = writeOutputs(backend, [
     { shape: [values.channels, length], values: kernel },
@@ -143,10 +144,16 @@ function vandermondeGradKernel(args: {
   const { length, discretization, caller } =
     args.attrs as unknown as VandermondeAttrs;
   const inputs = args.inputs as unknown as ParamInputs & { dy: Tensor };
-  const values = readModes(caller, backend, inputs);
+  const { values, discrete } = modesFor(
+    caller,
+    backend,
+    inputs,
+    discretization,
+  );
   const dKernel = readValues(backend, inputs.dy);
   const gradients = vandermondeBackward(
     values,
+    discrete,
     discretization,
     length,
     dKernel,

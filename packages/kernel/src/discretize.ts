@@ -8,7 +8,8 @@ import {
   type Tensor3D,
 } from '@tensorflow/tfjs-core';
 import { writeOutputs } from './backend_io.js';
-import { discretizeModes, type ParamInputs, readModes } from './modes.js';
+import { modesFor } from './mode_cache.js';
+import type { ParamInputs } from './modes.js';
 import {
   checkDiscretization,
   checkParams,
@@ -36,9 +37,11 @@ export interface DiscreteSsm {
  * - `bilinear`: `Abar = (1 + dtA / 2) / (1 - dtA / 2)`,
  *   `Bbar = dt / (1 - dtA / 2) * B`.
  *
- * Computes in float64 in one registered kernel on each call, so the result
- * always follows the current parameters. It has no gradient: `computeKernel`
- * and `ssmForward` differentiate through the same formulas themselves.
+ * Computes in float64 in one registered kernel. The result always follows
+ * the current parameters: a repeated call on the same tensors reuses the
+ * values, and tfjs gives every new tensor and every `Variable.assign` new
+ * data. It has no gradient, because `computeKernel` and `ssmForward`
+ * differentiate through the same formulas themselves.
  *
  * @param params The layer parameters, with H channels and M modes.
  * @param method `zoh` or `bilinear`.
@@ -79,12 +82,12 @@ function discretizeKernel(args: {
   const { discretization } = args.attrs as unknown as {
     discretization: Discretization;
   };
-  const values = readModes(
+  const { values, discrete } = modesFor(
     'discretize',
     backend,
     args.inputs as unknown as ParamInputs,
+    discretization,
   );
-  const discrete = discretizeModes(values, discretization);
 
   const size = values.channels * values.modes;
   const aBar = new Float32Array(2 * size);

@@ -149,13 +149,19 @@ export function discretizeModes(
       let gi: number;
 
       if (method === 'zoh') {
-        const magnitude = Math.exp(step * ar);
-        zr = magnitude * Math.cos(step * ai);
-        zi = magnitude * Math.sin(step * ai);
+        // With x + iy = dtA, s = sin(y / 2) and c = cos(y / 2):
+        // cos y = 1 - 2 s^2, sin y = 2 s c, and
+        // Re(z - 1) = expm1(x) - 2 exp(x) s^2, which stays accurate for a
+        // small dtA, where exp(x) cos(y) - 1 would cancel.
+        const expm1 = Math.expm1(step * ar);
+        const magnitude = expm1 + 1;
+        const s = Math.sin((step * ai) / 2);
+        const c = Math.cos((step * ai) / 2);
+        zr = magnitude * (1 - 2 * s * s);
+        zi = magnitude * 2 * s * c;
 
-        // G = (z - 1) / A; expm1 keeps the real part accurate for small dtA.
-        const numRe =
-          Math.expm1(step * ar) - 2 * magnitude * sinSquaredHalf(step * ai);
+        // G = (z - 1) / A.
+        const numRe = expm1 - 2 * magnitude * s * s;
         const norm = ar * ar + ai * ai;
         gr = (numRe * ar + zi * ai) / norm;
         gi = (zi * ar - numRe * ai) / norm;
@@ -180,10 +186,4 @@ export function discretizeModes(
     }
   }
   return result;
-}
-
-/** sin(x / 2)^2, which is (1 - cos x) / 2 without cancellation near 0. */
-function sinSquaredHalf(x: number): number {
-  const s = Math.sin(x / 2);
-  return s * s;
 }

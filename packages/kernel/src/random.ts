@@ -1,8 +1,8 @@
 /**
  * A seeded pseudo-random generator: Mulberry32 (32-bit state, period 2^32)
- * for uniforms, and the Box-Muller transform for normals. It is small and
- * fast, and the same seed gives the same numbers on every platform, which is
- * what an initialization needs; it is not for statistics or cryptography.
+ * for uniforms, and the Box-Muller transform for normals. The same seed gives
+ * the same numbers on every platform, which is what an initialization needs.
+ * It is not meant for statistics or cryptography.
  */
 export class SeededRandom {
   private state: number;

@@ -11,12 +11,8 @@ import {
 } from '@tensorflow/tfjs-core';
 import { readValues, writeOutputs } from './backend_io.js';
 import { SsmError } from './errors.js';
-import {
-  discretizeModes,
-  type ParamInputs,
-  readFinite,
-  readModes,
-} from './modes.js';
+import { modesFor } from './mode_cache.js';
+import { type ParamInputs, readFinite } from './modes.js';
 import {
   checkDiscretization,
   checkParams,
@@ -57,10 +53,12 @@ export function initSsmState(batch: number, params: SsmParams): SsmState {
  * Advances the recurrence by one step:
  * `x_t = Abar * x_(t-1) + Bbar * u_t` and
  * `y_t = 2 * Re(sum_n C * x_t) + D * u_t`, with Abar and Bbar discretized
- * from the current `params` on every call.
+ * from the current `params`.
  *
- * Runs as one registered tfjs kernel in float64. It has no gradient, so it
- * serves inference; train with `ssmForward`.
+ * Runs as one registered tfjs kernel in float64. Consecutive calls on the
+ * same parameter tensors reuse their discretization, and an update (a new
+ * tensor or `Variable.assign`) always recomputes it. It has no gradient, so
+ * it serves inference; train with `ssmForward`.
  *
  * @param state x_(t-1), [batch, H, M, 2].
  * @param ut u_t, [batch, H].
@@ -186,9 +184,13 @@ function recurrenceKernel(args: {
     state: Tensor;
     u: Tensor;
   };
-  const values = readModes(caller, backend, inputs);
+  const { values, discrete } = modesFor(
+    caller,
+    backend,
+    inputs,
+    discretization,
+  );
   const d = readFinite(caller, 'params.d', backend, inputs.d);
-  const discrete = discretizeModes(values, discretization);
 
   const shape = inputs.u.shape;
   const batch = shape[0] as number;

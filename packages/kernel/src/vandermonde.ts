@@ -1,8 +1,4 @@
-import {
-  type DiscreteModes,
-  discretizeModes,
-  type ModeValues,
-} from './modes.js';
+import type { DiscreteModes, ModeValues } from './modes.js';
 import type { Discretization } from './params.js';
 
 /** Gradients of a loss with respect to the SSM parameters. */
@@ -19,6 +15,12 @@ export interface ParamGradients {
   b: Float64Array;
 }
 
+/** |Abar^l|^2 below which the rest of a mode's sum is dropped. */
+const NEGLIGIBLE_POWER_SQUARED = 1e-60;
+
+/** Positions between two checks of the decay of a mode. */
+const DECAY_CHECK_INTERVAL = 32;
+
 /**
  * Computes `K[h, l] = 2 * Re(sum_n W[h, n] * Abar[h, n]^l)` with
  * `W = C * Bbar`, [H * length] in row-major order.
@@ -26,7 +28,9 @@ export interface ParamGradients {
  * Each row is built with the power recurrence `p_l = p_(l-1) * Abar`, which
  * starts at `p_0 = W`, in float64: about 7 flops per (h, n, l), with no
  * [H, M, L] array. The rounding error of the recurrence grows about linearly
- * in l, times the float64 epsilon.
+ * in l, times the float64 epsilon. A mode stops once |Abar^l| < 1e-30, when
+ * the rest of its sum, at most 1e-30 |W| / (1 - |Abar|), is far below float32
+ * resolution; this also keeps the loop out of slow subnormal arithmetic.
  */
 export function vandermondeForward(
   values: ModeValues,
@@ -54,14 +58,22 @@ export function vandermondeForward(
       let p1i = mulIm(cRe, cIm, bBarRe, bBarIm, k);
       let p2r = mulRe(cRe, cIm, bBarRe, bBarIm, k + 1);
       let p2i = mulIm(cRe, cIm, bBarRe, bBarIm, k + 1);
-      for (let l = 0; l < length; l++) {
-        row[l] = (row[l] as number) + p1r + p2r;
-        const q1r = p1r * z1r - p1i * z1i;
-        p1i = p1r * z1i + p1i * z1r;
-        p1r = q1r;
-        const q2r = p2r * z2r - p2i * z2i;
-        p2i = p2r * z2i + p2i * z2r;
-        p2r = q2r;
+      const cut1 = NEGLIGIBLE_POWER_SQUARED * (p1r * p1r + p1i * p1i);
+      const cut2 = NEGLIGIBLE_POWER_SQUARED * (p2r * p2r + p2i * p2i);
+      for (let start = 0; start < length; start += DECAY_CHECK_INTERVAL) {
+        const end = Math.min(start + DECAY_CHECK_INTERVAL, length);
+        for (let l = start; l < end; l++) {
+          row[l] = (row[l] as number) + p1r + p2r;
+          const q1r = p1r * z1r - p1i * z1i;
+          p1i = p1r * z1i + p1i * z1r;
+          p1r = q1r;
+          const q2r = p2r * z2r - p2i * z2i;
+          p2i = p2r * z2i + p2i * z2r;
+          p2r = q2r;
+        }
+        if (p1r * p1r + p1i * p1i <= cut1 && p2r * p2r + p2i * p2i <= cut2) {
+          break;
+        }
       }
     }
 
@@ -71,11 +83,18 @@ export function vandermondeForward(
       const zi = aBarIm[k] as number;
       let pr = mulRe(cRe, cIm, bBarRe, bBarIm, k);
       let pi = mulIm(cRe, cIm, bBarRe, bBarIm, k);
-      for (let l = 0; l < length; l++) {
-        row[l] = (row[l] as number) + pr;
-        const qr = pr * zr - pi * zi;
-        pi = pr * zi + pi * zr;
-        pr = qr;
+      const cut = NEGLIGIBLE_POWER_SQUARED * (pr * pr + pi * pi);
+      for (let start = 0; start < length; start += DECAY_CHECK_INTERVAL) {
+        const end = Math.min(start + DECAY_CHECK_INTERVAL, length);
+        for (let l = start; l < end; l++) {
+          row[l] = (row[l] as number) + pr;
+          const qr = pr * zr - pi * zi;
+          pi = pr * zi + pi * zr;
+          pr = qr;
+        }
+        if (pr * pr + pi * pi <= cut) {
+          break;
+        }
       }
     }
 
@@ -92,47 +111,67 @@ export function vandermondeForward(
  * every parameter, for the kernel of `vandermondeForward`.
  *
  * Per mode it accumulates `S = sum_l dK[l] * z^l` and
- * `T = sum_l l * dK[l] * z^(l-1)` (z = Abar) with the same power recurrence.
+ * `T = sum_l l * dK[l] * z^(l-1)` (z = Abar) with the same power recurrence,
+ * and stops a mode once |z^l| < 1e-30 as the forward pass does.
  * With F = 2 * C * B * G * S, where Bbar = G * B, the loss is Re(F), so the
  * gradient with respect to a real parameter p is Re(dF/dp), and with respect
  * to the real and imaginary parts of C or B it is conj(dF/dC) or conj(dF/dB).
  */
 export function vandermondeBackward(
   values: ModeValues,
+  discrete: DiscreteModes,
   method: Discretization,
   length: number,
   dKernel: Float32Array,
 ): ParamGradients {
   const { channels, modes } = values;
-  const { aBarRe, aBarIm } = discretizeModes(values, method);
+  const { aBarRe, aBarIm } = discrete;
   const size = channels * modes;
   const sumRe = new Float64Array(size);
   const sumIm = new Float64Array(size);
   const weightedRe = new Float64Array(size);
   const weightedIm = new Float64Array(size);
 
+  const gradientRow = new Float64Array(length);
+  const weightedRow = new Float64Array(length);
   for (let h = 0; h < channels; h++) {
     const offset = h * length;
+    for (let l = 0; l < length; l++) {
+      const g = dKernel[offset + l] as number;
+      gradientRow[l] = g;
+      weightedRow[l] = l * g;
+    }
+
+    // One mode at a time: unlike the forward pass, which stores into the row
+    // for every mode, this loop only reads the rows, and pairing modes did not
+    // make it faster. The loop starts at l = 1 with p = z^0, and T uses p
+    // before it is multiplied by z.
     for (let n = 0; n < modes; n++) {
       const k = h * modes + n;
       const zr = aBarRe[k] as number;
       const zi = aBarIm[k] as number;
       let pr = 1;
       let pi = 0;
-      let sr = dKernel[offset] as number;
+      let sr = gradientRow[0] as number;
       let si = 0;
       let tr = 0;
       let ti = 0;
-      for (let l = 1; l < length; l++) {
-        const g = dKernel[offset + l] as number;
-        const lg = l * g;
-        tr += lg * pr;
-        ti += lg * pi;
-        const qr = pr * zr - pi * zi;
-        pi = pr * zi + pi * zr;
-        pr = qr;
-        sr += g * pr;
-        si += g * pi;
+      for (let start = 1; start < length; start += DECAY_CHECK_INTERVAL) {
+        const end = Math.min(start + DECAY_CHECK_INTERVAL, length);
+        for (let l = start; l < end; l++) {
+          const g = gradientRow[l] as number;
+          const lg = weightedRow[l] as number;
+          tr += lg * pr;
+          ti += lg * pi;
+          const qr = pr * zr - pi * zi;
+          pi = pr * zi + pi * zr;
+          pr = qr;
+          sr += g * pr;
+          si += g * pi;
+        }
+        if (pr * pr + pi * pi <= NEGLIGIBLE_POWER_SQUARED) {
+          break;
+        }
       }
       sumRe[k] = sr;
       sumIm[k] = si;

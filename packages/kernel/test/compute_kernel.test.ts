@@ -67,7 +67,7 @@ describe('computeKernel', () => {
   for (const method of METHODS) {
     it(`stays accurate at length 16384, ${method}`, () => {
       // Small steps keep the slow modes alive to the end of the kernel, where
-      // the power recurrence has taken 16383 multiplications; the reference
+      // the power recurrence has taken 16383 multiplications. The reference
       // computes each power as exp(l * log Abar).
       const params = initSsmParams({
         channels: 2,
@@ -94,6 +94,27 @@ describe('computeKernel', () => {
       disposeParams(params);
     });
   }
+
+  it('drops decayed modes exactly', () => {
+    // S4D-Real with large steps: every mode falls below 1e-30 long before
+    // the end of the kernel, the fastest within a few dozen positions, while
+    // the reference sums every position.
+    const length = 4096;
+    const params = initSsmParams({
+      channels: 2,
+      stateSize: 64,
+      init: 'real',
+      seed: 8,
+      dtMin: 0.05,
+      dtMax: 0.1,
+    });
+    const kernel = computeKernel(params, length);
+    const expected = referenceKernel(toValues(params), length, 'zoh').flat();
+
+    expect(relativeError(kernel.dataSync(), expected)).toBeLessThan(1e-5);
+    kernel.dispose();
+    disposeParams(params);
+  });
 
   it('keeps the tensor count stable', () => {
     const params = initSsmParams({ channels: 2, stateSize: 8, seed: 3 });
@@ -200,6 +221,53 @@ describe('computeKernel gradient', () => {
       });
     }
   }
+
+  it('matches finite differences after decay', () => {
+    // Large steps over a long kernel, so every mode stops early in the
+    // backward pass.
+    const length = 600;
+    const params = initSsmParams({
+      channels: 1,
+      stateSize: 4,
+      init: 'real',
+      seed: 5,
+      dtMin: 0.5,
+      dtMax: 0.5,
+    });
+    const weights = testSignal(length, 6);
+    const weightTensor = tf.tensor2d(weights, [1, length]);
+    const [dLogDt, dLogAReal] = tf.grads((logDt: Tensor, logAReal: Tensor) =>
+      tf.sum(
+        tf.mul(
+          computeKernel({ ...params, logDt, logAReal } as SsmParams, length),
+          weightTensor,
+        ),
+      ),
+    )([params.logDt, params.logAReal]);
+
+    const values = toValues(params);
+    const step = 1e-6;
+    const central = (field: number[], i: number) => {
+      const original = field[i] as number;
+      field[i] = original + step;
+      const plus = weightedKernel(values, weights, length, 'zoh');
+      field[i] = original - step;
+      const minus = weightedKernel(values, weights, length, 'zoh');
+      field[i] = original;
+      return (plus - minus) / (2 * step);
+    };
+    const expectedLogDt = [central(values.logDt, 0)];
+    const expectedLogAReal = [0, 1].map((i) => central(values.logAReal, i));
+
+    expect(
+      relativeError((dLogDt as Tensor).dataSync(), expectedLogDt),
+    ).toBeLessThan(1e-5);
+    expect(
+      relativeError((dLogAReal as Tensor).dataSync(), expectedLogAReal),
+    ).toBeLessThan(1e-5);
+    tf.dispose([dLogDt as Tensor, dLogAReal as Tensor, weightTensor]);
+    disposeParams(params);
+  });
 
   it('gives gradients without b', () => {
     const params = initSsmParams({ channels: 2, stateSize: 4, seed: 2 });

@@ -79,9 +79,9 @@ describe('initSsmParams', () => {
   });
 
   it('matches the LegS eigenvalues for N = 64', () => {
-    // Im A for N = 64 from an independent check: the eigenvalues of the
-    // skew part S satisfy det(S - i w) = 0, so w^2 are the eigenvalues of
-    // S^T S; the largest is checked against power iteration here.
+    // The normal part is -1/2 I + S with S skew-symmetric, so the largest
+    // Im A squared is the largest eigenvalue of S^T S, found here by power
+    // iteration.
     const stateSize = 64;
     const params = initSsmParams({ channels: 1, stateSize, seed: 1 });
     const imag = values(params.aImag);

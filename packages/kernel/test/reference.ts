@@ -51,7 +51,7 @@ export function cExp(x: Complex): Complex {
   return [magnitude * Math.cos(x[1]), magnitude * Math.sin(x[1])];
 }
 
-/** The principal logarithm. */
+/** Computes the principal logarithm. */
 export function cLog(x: Complex): Complex {
   return [Math.log(Math.hypot(x[0], x[1])), Math.atan2(x[1], x[0])];
 }
@@ -195,7 +195,7 @@ export function relativeError(
   return maxDifference / maxExpected;
 }
 
-/** A deterministic pseudo-random array in [-1, 1). */
+/** Generates a deterministic pseudo-random array in [-1, 1). */
 export function testSignal(size: number, seed: number): number[] {
   let state = seed >>> 0;
   return Array.from({ length: size }, () => {

@@ -45,7 +45,7 @@ function nested(
   );
 }
 
-/** A state tensor [batch, H, M, 2] and its nested form. */
+/** Creates a random state [batch, H, M, 2] and its nested form. */
 function randomState(
   batch: number,
   channels: number,
@@ -145,6 +145,30 @@ describe('ssmStep', () => {
       disposeParams(params);
     });
   }
+
+  it('follows a variable update', () => {
+    const params = initSsmParams({ channels: 2, stateSize: 4, seed: 6 });
+    const logDt = tf.variable(params.logDt);
+    const live = { ...params, logDt } as SsmParams;
+    const state = tf.tensor4d(testSignal(8, 1), [1, 2, 2, 2]);
+    const ut = tf.ones([1, 2]) as Tensor2D;
+    const before = ssmStep(state, ut, live);
+    logDt.assign(tf.tensor1d([-1, -2]));
+    const after = ssmStep(state, ut, live);
+    const freshLogDt = tf.tensor1d([-1, -2]);
+    const fresh = ssmStep(state, ut, {
+      ...params,
+      logDt: freshLogDt,
+    } as SsmParams);
+
+    expect(after.y.dataSync()).not.toEqual(before.y.dataSync());
+    expect(Array.from(after.y.dataSync())).toEqual(
+      Array.from(fresh.y.dataSync()),
+    );
+    tf.dispose([before.y, before.state, after.y, after.state]);
+    tf.dispose([fresh.y, fresh.state, freshLogDt, state, ut, logDt]);
+    disposeParams(params);
+  });
 
   it('keeps the tensor count stable', () => {
     const params = initSsmParams({ channels: 3, stateSize: 8, seed: 1 });
