@@ -1,15 +1,12 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeTempFiles } from './atomic_write.js';
-import { SafetensorsError } from './safetensors_error.js';
+import { decodeMetric, METRIC_KEY } from './checkpoint_codec.js';
 import { readSafetensorsHeader } from './safetensors_file.js';
 import { SerializeError } from './serialize_error.js';
 
 /** Checkpoint file names: the step, zero-padded so names sort by step. */
 const CHECKPOINT_FILE = /^checkpoint-(\d+)\.safetensors$/;
-
-/** The metadata key of a checkpoint's own metric, JSON-encoded. */
-export const METRIC_KEY = 'metric';
 
 /** The direction in which a metric improves: lower (`min`) or higher (`max`). */
 export type MetricMode = 'min' | 'max';
@@ -125,13 +122,7 @@ export async function pruneCheckpoints(
   folder: string,
   options: PruneOptions,
 ): Promise<string[]> {
-  const keep = options?.keep;
-  if (!Number.isSafeInteger(keep) || keep < 1) {
-    throw new SerializeError(
-      `pruneCheckpoints: options.keep must be an integer of at least 1, got ${String(keep)}`,
-    );
-  }
-  const mode = checkMode(options.mode, 'pruneCheckpoints');
+  const { keep, mode } = checkPruneOptions(options, 'pruneCheckpoints');
 
   const removed = await removeTempFiles(folder, (name) =>
     CHECKPOINT_FILE.test(name),
@@ -150,58 +141,6 @@ export async function pruneCheckpoints(
     }
   }
   return removed;
-}
-
-/**
- * Encodes a metric for `__metadata__`. JSON has no NaN or infinities, and
- * `JSON.stringify(-0)` is `"0"`, so those values are stored as JSON strings.
- */
-export function encodeMetric(value: number | null): string {
-  if (value === null) {
-    return 'null';
-  }
-  if (!Number.isFinite(value) || Object.is(value, -0)) {
-    return JSON.stringify(Object.is(value, -0) ? '-0' : String(value));
-  }
-  return JSON.stringify(value);
-}
-
-/**
- * Decodes a metric stored by `encodeMetric`.
- *
- * @returns The number, or `null` for no metric.
- * @throws SafetensorsError naming `source` and `key` if the text is not a
- *   metric.
- */
-export function decodeMetric(
-  text: string | undefined,
-  source: string,
-  key: string,
-): number | null {
-  const special: Record<string, number> = {
-    NaN: Number.NaN,
-    Infinity: Infinity,
-    '-Infinity': -Infinity,
-    '-0': -0,
-  };
-  let value: unknown;
-  try {
-    value = text === undefined ? undefined : JSON.parse(text);
-  } catch {
-    value = undefined;
-  }
-
-  if (value === null || typeof value === 'number') {
-    return value;
-  }
-  if (typeof value === 'string' && Object.hasOwn(special, value)) {
-    return special[value] as number;
-  }
-  throw new SafetensorsError(
-    source,
-    undefined,
-    `metadata '${key}' must be a JSON number, null, or one of "NaN", "Infinity", "-Infinity", "-0", got ${text === undefined ? 'nothing' : JSON.stringify(text)}`,
-  );
 }
 
 async function findBest(
@@ -227,6 +166,25 @@ async function findBest(
     }
   }
   return best;
+}
+
+/**
+ * Checks the options of `pruneCheckpoints` and fills in the default mode.
+ *
+ * @param caller The function name used in errors.
+ * @throws SerializeError if `keep` or `mode` is invalid.
+ */
+export function checkPruneOptions(
+  options: PruneOptions,
+  caller: string,
+): Required<PruneOptions> {
+  const keep = options?.keep;
+  if (!Number.isSafeInteger(keep) || keep < 1) {
+    throw new SerializeError(
+      `${caller}: options.keep must be an integer of at least 1, got ${String(keep)}`,
+    );
+  }
+  return { keep, mode: checkMode(options.mode, caller) };
 }
 
 function checkMode(mode: unknown, caller: string): MetricMode {

@@ -49,12 +49,12 @@ export const UNSUPPORTED_DTYPES: readonly string[] = [
   'C64',
 ];
 
-/** Whether `value` names a dtype in `SafetensorsDtype`. */
+/** Tests whether `value` names a dtype in `SafetensorsDtype`. */
 export function isSafetensorsDtype(value: unknown): value is SafetensorsDtype {
   return typeof value === 'string' && Object.hasOwn(DTYPE_SIZES, value);
 }
 
-/** The typed array that holds the elements of each dtype in memory. */
+/** The typed array that stores the elements of each dtype in memory. */
 export interface DtypeArrays {
   BOOL: Uint8Array;
   U8: Uint8Array;
@@ -114,9 +114,9 @@ export const HOST_IS_LITTLE_ENDIAN =
  * Converts IEEE 754 half-precision bit patterns to float32 exactly.
  *
  * Every half value, subnormals included, is representable in float32, so the
- * conversion only moves bits: the sign stays, the exponent is rebased from
- * bias 15 to bias 127, and the 10-bit fraction is shifted into the top of the
- * 23-bit fraction. Infinities stay infinite and NaNs keep their payload.
+ * conversion only moves bits. The sign stays, the exponent is rebased from
+ * bias 15 to bias 127, and the 10-bit fraction moves to the top of the 23-bit
+ * fraction. Infinities stay infinite and NaNs keep their payload.
  *
  * @param bits Half-precision bit patterns.
  * @returns The same values as float32.

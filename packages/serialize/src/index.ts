@@ -3,6 +3,12 @@ export {
   tempFileTarget,
   writeFileAtomic,
 } from './atomic_write.js';
+export * from './browser.js';
+export {
+  loadCheckpoint,
+  type SaveCheckpointOptions,
+  saveCheckpoint,
+} from './checkpoint.js';
 export {
   bestCheckpoint,
   type CheckpointFile,
@@ -13,10 +19,8 @@ export {
   type PruneOptions,
   pruneCheckpoints,
 } from './checkpoint_files.js';
-export * from './safetensors.js';
 export {
   readSafetensorsFile,
   readSafetensorsHeader,
   writeSafetensorsFile,
 } from './safetensors_file.js';
-export { SerializeError } from './serialize_error.js';

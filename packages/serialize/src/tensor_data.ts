@@ -12,8 +12,8 @@ import type { SafetensorsTensor } from './safetensors_reader.js';
 
 /**
  * The array `decodeTensorData` returns for each dtype when no conversion is
- * requested. F16 and BF16 widen to float32, which holds every value of both
- * exactly.
+ * requested. F16 and BF16 widen to float32, which represents every value of
+ * both exactly.
  */
 export interface DecodedArrays extends Omit<DtypeArrays, 'F16' | 'BF16'> {
   F16: Float32Array;

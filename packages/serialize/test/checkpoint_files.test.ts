@@ -1,7 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeMetric, encodeMetric } from '../src/checkpoint_files.js';
+import { decodeMetric, encodeMetric } from '../src/checkpoint_codec.js';
 import {
   bestCheckpoint,
   checkpointFileName,

@@ -30,7 +30,7 @@ export function rawBytes(
   return output;
 }
 
-/** The bytes of a float32 array, for data sections. */
+/** Returns the bytes of a float32 array, for data sections. */
 export function float32Bytes(values: number[]): Uint8Array {
   return new Uint8Array(new Float32Array(values).buffer);
 }

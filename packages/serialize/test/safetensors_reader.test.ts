@@ -43,6 +43,17 @@ describe('parseSafetensors', () => {
     expect(file.tensors.size).toBe(2);
   });
 
+  it('accepts a view into a larger buffer', () => {
+    const bytes = rawFile(validHeader, validData);
+    const padded = new Uint8Array(bytes.length + 5);
+    padded.set(bytes, 3);
+    const file = parseSafetensors(padded.subarray(3, 3 + bytes.length));
+    const b = file.tensors.get('b');
+    if (b === undefined) throw new Error('tensor b missing');
+
+    expect(decodeTensorData(b)).toEqual(new Float32Array([3]));
+  });
+
   it('returns tensors in data order', () => {
     const header = {
       z: { dtype: 'U8', shape: [1], data_offsets: [0, 1] },
