@@ -24,6 +24,8 @@ export interface BenchOptions {
   repeats: number;
   /** Seconds of training per model in the `mnist` suite. */
   mnistSeconds: number;
+  /** Runs only the cases whose name contains this text. */
+  filter?: string;
   /** The command line to record in the report. */
   command: string;
   /** Receives progress lines. */
@@ -71,7 +73,12 @@ export async function runBenchmarks(
     }
   }
 
-  const measured = await runCases(cases, {
+  const filter = options.filter;
+  const selected =
+    filter === undefined
+      ? cases
+      : cases.filter((benchCase) => benchCase.name.includes(filter));
+  const measured = await runCases(selected, {
     warmup: options.warmup,
     repeats: options.repeats,
     roofline: sizes.roofline,

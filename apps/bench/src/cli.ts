@@ -17,6 +17,8 @@ export interface RunCommand {
   repeats: number;
   /** Seconds of training per model in the `mnist` suite. */
   mnistSeconds: number;
+  /** Runs only the cases whose name contains this text. */
+  filter?: string;
 }
 
 /** A parsed `render` command: rewrite the markdown and SVG from a JSON. */
@@ -47,11 +49,12 @@ Options:
   --suite LIST      comma-separated suites: ${SUITE_NAMES.join(', ')}
                     (default: ${DEFAULT_SUITES.join(',')})
   --out-dir DIR     folder for the report files (default: the repository's
-                    docs/ folder for a full run)
+                    docs/ folder for a full run without --filter)
   --warmup N        untimed runs per case before timing (default 1; quick 0)
   --repeats N       timed runs per case, at most (default 5; quick 1)
   --mnist-seconds S training time per model in the mnist suite (default 60;
                     quick 2)
+  --filter TEXT     run only the cases whose name contains TEXT
   -h, --help        show this text
 `;
 
@@ -99,11 +102,13 @@ export function parseCommand(args: readonly string[]): Command {
   }
 
   const quick = values.quick ?? false;
+  const filter = values.filter;
   return {
     kind: 'run',
     quick,
     suites: parseSuites(values.suite),
     ...(outDir ? { outDir } : {}),
+    ...(filter ? { filter } : {}),
     warmup: parseCount('--warmup', values.warmup, quick ? 0 : 1, 0),
     repeats: parseCount('--repeats', values.repeats, quick ? 1 : 5, 1),
     mnistSeconds: parseCount(
@@ -127,6 +132,7 @@ function parseOptions(args: readonly string[]) {
       warmup: { type: 'string' },
       repeats: { type: 'string' },
       'mnist-seconds': { type: 'string' },
+      filter: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -35,9 +35,10 @@ async function main(args: string[]): Promise<void> {
   });
   process.stdout.write(`${formatTerminalReport(report.cases)}\n`);
 
+  // Only a full, unfiltered run replaces the committed report by default.
+  const partial = command.quick || command.filter !== undefined;
   const outDir =
-    command.outDir ??
-    (command.quick ? undefined : path.join(repositoryRoot, 'docs'));
+    command.outDir ?? (partial ? undefined : path.join(repositoryRoot, 'docs'));
   if (outDir !== undefined) {
     for (const written of await writeReportFiles(report, outDir)) {
       log(`wrote ${written}`);

@@ -7,7 +7,7 @@ export const REPORT_VERSION = 1;
 /** Parameter values that identify a case, such as batch or length. */
 export type CaseParams = Record<string, number | string>;
 
-/** Memory measured over one extra, untimed run of a case. */
+/** Memory measured over one untimed run of a case. */
 export interface MemoryUsage {
   /** tfjs's peak bytes held by live tensors during the run (`tf.profile`). */
   peakTensorBytes: number;
@@ -78,7 +78,10 @@ export interface MachineInfo {
   loadAverage: { start: number; end: number };
 }
 
-/** The measured 2-D matMul rate that roofline fractions refer to. */
+/**
+ * The measured 2-D matMul rate that roofline fractions refer to, from the
+ * fastest timed run.
+ */
 export interface Roofline {
   backend: string;
   /** The matMul shape, `[m, k] x [k, n]`. */

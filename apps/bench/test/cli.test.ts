@@ -29,8 +29,11 @@ describe('parseCommand', () => {
       '0',
       '--out-dir',
       'out',
+      '--filter',
+      'L1024',
     ]);
     expect(command).toMatchObject({
+      filter: 'L1024',
       suites: ['mnist', 'kernel'],
       repeats: 3,
       warmup: 0,

@@ -76,7 +76,9 @@ export function renderMarkdown(
   lines.push(
     '## Roofline',
     '',
-    'The ceiling is the measured rate of one 2-D `tf.matMul` on each backend. ' +
+    'The ceiling is the measured rate of one 2-D `tf.matMul` on each ' +
+      'backend: its fastest timed run, measured before the first case and ' +
+      'after the last, keeping the faster. ' +
       "The `of matMul` column of the tables below is a case's estimated " +
       'GFLOP/s over this rate.',
     '',
@@ -130,9 +132,10 @@ export function renderMarkdown(
       'token plus the FFT model for the S4D model. A backward pass counts ' +
       'twice its forward.',
     "- `peak tensors` is the peak of tfjs's live tensor bytes during one " +
-      'extra run under `tf.profile`. `RSS` is the resident set size after ' +
-      'that run; the WASM heap never shrinks, so it also carries earlier ' +
-      'cases. The process peak is in the JSON as `maxRssBytes`.',
+      'run under `tf.profile`: the first warm-up run, or a run after the ' +
+      'timed ones when there is no warm-up. `RSS` is the resident set size ' +
+      'after that run. The WASM heap never shrinks, so it also carries ' +
+      'earlier cases. The process peak is in the JSON as `maxRssBytes`.',
     '- The plain-ops layer materializes [channels, modes, length] ' +
       'Vandermonde tensors and [length, 2 (length + 1)] DFT matrices, so it ' +
       'runs only at the lengths that fit in memory.',
