@@ -1,11 +1,17 @@
 import {
+  customGrad,
   engine,
+  type GradSaveFunc,
   type Tensor,
   type Tensor2D,
   type Tensor3D,
 } from '@tensorflow/tfjs-core';
 import { SsmError } from './errors.js';
-import { CAUSAL_CONV } from './fft/causal_conv_kernels.js';
+import {
+  CAUSAL_CONV,
+  CAUSAL_CONV_BACKPROP,
+  type CausalConvAttrs,
+} from './fft/causal_conv_kernels.js';
 
 /**
  * Convolves each channel of `u` causally with its kernel, with no
@@ -16,7 +22,9 @@ import { CAUSAL_CONV } from './fft/causal_conv_kernels.js';
  * Runs as a registered tfjs kernel on the `wasm` and `cpu` backends, through
  * PFFFT real transforms of the next size of at least `2 * length` that PFFFT
  * accepts, so cost grows as `length * log(length)` and any length works.
- * Differentiable with respect to both arguments.
+ * Differentiable with respect to both arguments. While a gradient tape is
+ * recording, the spectra of `u` are kept for the backward pass: a
+ * `[batch, channels, n]` float32 tensor, about twice the size of `u`.
  *
  * @example
  * const y = causalConv(tf.ones([1, 3, 1]), tf.tensor2d([[1, 0.5, 0.25]]));
@@ -53,7 +61,63 @@ export function causalConv(u: Tensor3D, kernel: Tensor2D): Tensor3D {
       `causalConv: kernel must have shape ${expected} for u of shape ${shapeText(u)} (kernel length must equal the sequence length of u), got ${shapeText(kernel)}.`,
     );
   }
-  return engine().runKernel(CAUSAL_CONV, { u, kernel }) as Tensor3D;
+  if (!isRecordingGradients()) {
+    return runForward(u, kernel, false)[0];
+  }
+  return differentiableConv(u, kernel) as Tensor3D;
+}
+
+/** Runs the forward kernel; returns `y` and the spectra of `u`. */
+function runForward(
+  u: Tensor,
+  kernel: Tensor,
+  saveSpectrum: boolean,
+): [Tensor3D, Tensor] {
+  const attrs: CausalConvAttrs = { saveSpectrum };
+  const [y, uSpectrum] = engine().runKernel(
+    CAUSAL_CONV,
+    { u, kernel },
+    attrs as unknown as Record<string, boolean>,
+  ) as [Tensor3D, Tensor];
+  if (!saveSpectrum) {
+    uSpectrum.dispose();
+  }
+  return [y, uSpectrum];
+}
+
+/**
+ * The convolution with its gradient. Both gradients come from one backward
+ * kernel because they share the transform of `dy`; tfjs disposes one that
+ * no input needs.
+ */
+const differentiableConv = customGrad(
+  (...args: Array<Tensor | GradSaveFunc>) => {
+    const [u, kernel, save] = args as [Tensor, Tensor, GradSaveFunc];
+    const [y, uSpectrum] = runForward(u, kernel, true);
+    save([kernel, uSpectrum]);
+    return {
+      value: y,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [savedKernel, savedSpectrum] = saved as [Tensor, Tensor];
+        return engine().runKernel(CAUSAL_CONV_BACKPROP, {
+          dy,
+          kernel: savedKernel,
+          uSpectrum: savedSpectrum,
+        }) as Tensor[];
+      },
+    };
+  },
+);
+
+/**
+ * Tells whether tfjs is recording operations for a gradient, the condition
+ * under which it saves tensors for the backward pass.
+ */
+function isRecordingGradients(): boolean {
+  // NOTE: `isTapeOn` is internal to tfjs-core's Engine (checked in 4.22.0);
+  // without it, the spectra are always saved, which is correct but slower.
+  const internals = engine() as unknown as { isTapeOn?: () => boolean };
+  return internals.isTapeOn?.() ?? true;
 }
 
 function checkFloat32(name: string, value: unknown): void {

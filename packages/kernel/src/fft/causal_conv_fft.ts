@@ -8,6 +8,13 @@ import {
   pffftModule,
   TILE_CHANNELS,
 } from './pffft.js';
+import {
+  gather,
+  gatherReversed,
+  scatter,
+  scatterReversed,
+  type TileLayout,
+} from './strided_copy.js';
 
 /** The sizes of a `[batch, length, channels]` signal. */
 export interface ConvShape {
@@ -26,11 +33,14 @@ export interface ConvShape {
  * @param u Input, `[batch, length, channels]`, row-major.
  * @param kernel Per-channel kernels, `[channels, length]`, row-major.
  * @param y Output, `[batch, length, channels]`; every element is written.
+ * @param uSpectrum Output for the spectra of `u`, `[batch, channels, n]` in
+ *   PFFFT's internal order, for `convolveBackward`; null to skip them.
  */
 export function convolveForward(
   u: Float32Array,
   kernel: Float32Array,
   y: Float32Array,
+  uSpectrum: Float32Array | null,
   shape: ConvShape,
 ): void {
   const { batch, length, channels } = shape;
@@ -44,10 +54,13 @@ export function convolveForward(
 
   for (let h0 = 0; h0 < channels; h0 += TILE_CHANNELS) {
     const count = Math.min(TILE_CHANNELS, channels - h0);
-    loadKernelSpectra(workspace, kernel, h0, count, length, false);
+    loadKernelSpectra(workspace, kernel, h0, count, length);
+    const input = tileLayout(workspace, shape, h0, count, workspace.signalA);
+    const output = tileLayout(workspace, shape, h0, count, workspace.product);
 
     for (let b = 0; b < batch; b++) {
-      gather(heap, u, workspace.signalA, stride, shape, b, h0, count);
+      input.rowStart = output.rowStart = b * length * channels + h0;
+      gather(heap, u, input);
 
       for (let j = 0; j < count; j++) {
         const product = workspace.product + j * stride;
@@ -58,6 +71,13 @@ export function convolveForward(
           4 * workspace.work,
           FORWARD,
         );
+        if (uSpectrum !== null) {
+          uSpectrum.set(
+            heap.subarray(workspace.spectrumA, workspace.spectrumA + size),
+            (b * channels + h0 + j) * size,
+          );
+        }
+
         heap.fill(0, product, product + size);
         pffft._pffft_zconvolve_accumulate(
           setup,
@@ -75,9 +95,25 @@ export function convolveForward(
         );
       }
 
-      scatter(heap, y, workspace.product, stride, shape, b, h0, count);
+      scatter(heap, y, output);
     }
   }
+}
+
+/** Inputs and outputs of `convolveBackward`; null marks one not needed. */
+export interface BackwardArrays {
+  /** Output gradient, `[batch, length, channels]`. */
+  dy: Float32Array;
+  /** Forward kernels, `[channels, length]`; needed for `du`. */
+  kernel: Float32Array | null;
+  /** Forward input, `[batch, length, channels]`; or pass `uSpectrum`. */
+  u: Float32Array | null;
+  /** Spectra of `u` from `convolveForward`, `[batch, channels, n]`. */
+  uSpectrum: Float32Array | null;
+  /** Input gradient to write, `[batch, length, channels]`. */
+  du: Float32Array | null;
+  /** Kernel gradient to write, `[channels, length]`. */
+  dkernel: Float32Array | null;
 }
 
 /**
@@ -86,25 +122,17 @@ export function convolveForward(
  * `du[b, t, h] = sum_{s>=t} dy[b, s, h] * kernel[h, s - t]`
  * `dkernel[h, s] = sum_b sum_{t>=s} dy[b, t, h] * u[b, t - s, h]`
  *
- * Both are correlations, computed as convolutions with a time-reversed
- * signal (`x_r[i] = x[-i mod n]`, whose spectrum is the conjugate of `x`'s).
- * `dkernel`'s spectrum is summed over the batch before one inverse transform
- * per channel.
- *
- * @param dy Output gradient, `[batch, length, channels]`.
- * @param u Forward input, `[batch, length, channels]`.
- * @param kernel Forward kernels, `[channels, length]`.
- * @param du Input gradient, `[batch, length, channels]`, or null to skip it.
- * @param dkernel Kernel gradient, `[channels, length]`, or null to skip it.
+ * Both are correlations with `dy`. With `dy_r[i] = dy[-i mod n]`, a circular
+ * convolution gives `conv(dy_r, x)[-t mod n] = sum_s dy[s] * x[s - t]`, so
+ * one forward transform of the reversed `dy` serves both gradients, with the
+ * kernel's spectrum and with `u`'s. The spectrum of `dkernel` is summed over
+ * the batch before one inverse transform per channel.
  */
 export function convolveBackward(
-  dy: Float32Array,
-  u: Float32Array,
-  kernel: Float32Array,
-  du: Float32Array | null,
-  dkernel: Float32Array | null,
+  arrays: BackwardArrays,
   shape: ConvShape,
 ): void {
+  const { dy, kernel, u, uSpectrum, du, dkernel } = arrays;
   const { batch, length, channels } = shape;
   const workspace = acquireWorkspace(fftSizeFor(length));
   const { size, setup, stride } = workspace;
@@ -112,24 +140,28 @@ export function convolveBackward(
   const pffft = pffftModule();
   const scale = 1 / size;
 
-  // signalA holds dy with zeros after it; signalB holds u reversed, so its
-  // samples sit at 0 and at size - length + 1 .. size - 1.
-  zeroRange(heap, workspace.signalA, stride, length, size);
-  zeroRange(heap, workspace.signalB, stride, 1, size - length + 1);
+  // Reversed dy occupies positions 0 and size - length + 1 .. size - 1.
+  zeroRange(heap, workspace.signalA, stride, 1, size - length + 1);
+  zeroRange(heap, workspace.signalB, stride, length, size);
 
   for (let h0 = 0; h0 < channels; h0 += TILE_CHANNELS) {
     const count = Math.min(TILE_CHANNELS, channels - h0);
-    if (du !== null) {
-      loadKernelSpectra(workspace, kernel, h0, count, length, true);
+    if (du !== null && kernel !== null) {
+      loadKernelSpectra(workspace, kernel, h0, count, length);
     }
     if (dkernel !== null) {
       zeroRange(heap, workspace.accumulator, stride, 0, size, count);
     }
+    const gradient = tileLayout(workspace, shape, h0, count, workspace.signalA);
+    const input = tileLayout(workspace, shape, h0, count, workspace.signalB);
+    const output = tileLayout(workspace, shape, h0, count, workspace.product);
 
     for (let b = 0; b < batch; b++) {
-      gather(heap, dy, workspace.signalA, stride, shape, b, h0, count);
-      if (dkernel !== null) {
-        gatherReversed(heap, u, workspace.signalB, workspace, shape, b, h0);
+      const rowStart = b * length * channels + h0;
+      gradient.rowStart = input.rowStart = output.rowStart = rowStart;
+      gatherReversed(heap, dy, gradient);
+      if (dkernel !== null && uSpectrum === null && u !== null) {
+        gather(heap, u, input);
       }
 
       for (let j = 0; j < count; j++) {
@@ -161,13 +193,18 @@ export function convolveBackward(
         }
 
         if (dkernel !== null) {
-          pffft._pffft_transform(
-            setup,
-            4 * (workspace.signalB + j * stride),
-            4 * workspace.spectrumB,
-            4 * workspace.work,
-            FORWARD,
-          );
+          if (uSpectrum !== null) {
+            const row = (b * channels + h0 + j) * size;
+            heap.set(uSpectrum.subarray(row, row + size), workspace.spectrumB);
+          } else {
+            pffft._pffft_transform(
+              setup,
+              4 * (workspace.signalB + j * stride),
+              4 * workspace.spectrumB,
+              4 * workspace.work,
+              FORWARD,
+            );
+          }
           pffft._pffft_zconvolve_accumulate(
             setup,
             4 * workspace.spectrumA,
@@ -179,27 +216,32 @@ export function convolveBackward(
       }
 
       if (du !== null) {
-        scatter(heap, du, workspace.product, stride, shape, b, h0, count);
+        scatterReversed(heap, du, output);
       }
     }
 
     if (dkernel !== null) {
-      for (let j = 0; j < count; j++) {
-        const accumulator = workspace.accumulator + j * stride;
-        pffft._pffft_transform(
-          setup,
-          4 * accumulator,
-          4 * accumulator,
-          4 * workspace.work,
-          BACKWARD,
-        );
-        dkernel.set(
-          heap.subarray(accumulator, accumulator + length),
-          (h0 + j) * length,
-        );
-      }
+      storeKernelGradient(workspace, dkernel, h0, count, length);
     }
   }
+}
+
+function tileLayout(
+  workspace: FftWorkspace,
+  shape: ConvShape,
+  h0: number,
+  count: number,
+  group: number,
+): TileLayout {
+  return {
+    length: shape.length,
+    channels: shape.channels,
+    rowStart: h0,
+    count,
+    group,
+    stride: workspace.stride,
+    size: workspace.size,
+  };
 }
 
 /** Zeroes `[start, end)` of `count` buffers that are `stride` apart. */
@@ -219,9 +261,7 @@ function zeroRange(
 
 /**
  * Transforms the kernels of channels `h0 .. h0 + count - 1`, zero-padded to
- * the transform size, into the workspace's kernel group. With `reversed`,
- * the transformed signal is `kernel[h, -i mod n]`, whose spectrum is the
- * conjugate of the kernel's, so multiplying by it correlates.
+ * the transform size, into the workspace's kernel group.
  */
 function loadKernelSpectra(
   workspace: FftWorkspace,
@@ -229,7 +269,6 @@ function loadKernelSpectra(
   h0: number,
   count: number,
   length: number,
-  reversed: boolean,
 ): void {
   const { size, setup, stride } = workspace;
   const heap = pffftHeap();
@@ -237,18 +276,9 @@ function loadKernelSpectra(
 
   for (let j = 0; j < count; j++) {
     const offset = workspace.kernel + j * stride;
-    const source = kernel.subarray((h0 + j) * length, (h0 + j + 1) * length);
-    heap.fill(0, offset, offset + size);
-    if (reversed) {
-      if (length > 0) {
-        heap[offset] = source[0] ?? 0;
-      }
-      for (let s = 1; s < length; s++) {
-        heap[offset + size - s] = source[s] ?? 0;
-      }
-    } else {
-      heap.set(source, offset);
-    }
+    const row = (h0 + j) * length;
+    heap.set(kernel.subarray(row, row + length), offset);
+    heap.fill(0, offset + length, offset + size);
     pffft._pffft_transform(
       setup,
       4 * offset,
@@ -260,80 +290,36 @@ function loadKernelSpectra(
 }
 
 /**
- * Copies `source[b, t, h0 + j]` for `t < length` into buffer `j` of `group`
- * at position `t`.
+ * Inverse-transforms the accumulated kernel-gradient spectra of channels
+ * `h0 .. h0 + count - 1` and stores `dkernel[h, s] = result[-s mod n]`.
  */
-function gather(
-  heap: Float32Array,
-  source: Float32Array,
-  group: number,
-  stride: number,
-  shape: ConvShape,
-  b: number,
-  h0: number,
-  count: number,
-): void {
-  const { length, channels } = shape;
-  for (let j = 0; j < count; j++) {
-    const offset = group + j * stride;
-    let index = b * length * channels + h0 + j;
-    for (let t = 0; t < length; t++) {
-      heap[offset + t] = source[index] as number;
-      index += channels;
-    }
-  }
-}
-
-/**
- * Copies `source[b, t, h0 + j]` into buffer `j` of `group` at position
- * `-t mod n`, the time-reversed signal of a circular transform of size n.
- */
-function gatherReversed(
-  heap: Float32Array,
-  source: Float32Array,
-  group: number,
+function storeKernelGradient(
   workspace: FftWorkspace,
-  shape: ConvShape,
-  b: number,
-  h0: number,
-): void {
-  const { size, stride } = workspace;
-  const { length, channels } = shape;
-  const count = Math.min(TILE_CHANNELS, channels - h0);
-  for (let j = 0; j < count; j++) {
-    const offset = group + j * stride;
-    let index = b * length * channels + h0 + j;
-    if (length > 0) {
-      heap[offset] = source[index] as number;
-    }
-    for (let t = 1; t < length; t++) {
-      index += channels;
-      heap[offset + size - t] = source[index] as number;
-    }
-  }
-}
-
-/**
- * Copies position `t < length` of buffer `j` of `group` into
- * `target[b, t, h0 + j]`.
- */
-function scatter(
-  heap: Float32Array,
-  target: Float32Array,
-  group: number,
-  stride: number,
-  shape: ConvShape,
-  b: number,
+  dkernel: Float32Array,
   h0: number,
   count: number,
+  length: number,
 ): void {
-  const { length, channels } = shape;
+  const { size, setup, stride } = workspace;
+  const heap = pffftHeap();
+  const pffft = pffftModule();
+
   for (let j = 0; j < count; j++) {
-    const offset = group + j * stride;
-    let index = b * length * channels + h0 + j;
-    for (let t = 0; t < length; t++) {
-      target[index] = heap[offset + t] as number;
-      index += channels;
+    const accumulator = workspace.accumulator + j * stride;
+    pffft._pffft_transform(
+      setup,
+      4 * accumulator,
+      4 * accumulator,
+      4 * workspace.work,
+      BACKWARD,
+    );
+
+    const row = (h0 + j) * length;
+    if (length > 0) {
+      dkernel[row] = heap[accumulator] as number;
+    }
+    for (let s = 1; s < length; s++) {
+      dkernel[row + s] = heap[accumulator + size - s] as number;
     }
   }
 }

@@ -1,11 +1,7 @@
 import {
-  engine,
-  getGradient,
   getKernel,
   type KernelFunc,
-  registerGradient,
   registerKernel,
-  type Tensor,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import {
@@ -13,17 +9,19 @@ import {
   convolveBackward,
   convolveForward,
 } from './causal_conv_fft.js';
+import { fftSizeFor } from './pffft.js';
 
 /**
  * Kernel name of the causal convolution. Inputs `u` `[batch, length,
- * channels]` and `kernel` `[channels, length]`; output `y` `[batch, length,
- * channels]`.
+ * channels]` and `kernel` `[channels, length]`; outputs `y` `[batch, length,
+ * channels]` and the spectra of `u` (see `CausalConvAttrs`).
  */
 export const CAUSAL_CONV = 'S4dCausalConv';
 
 /**
- * Kernel name of both gradients of the causal convolution. Inputs `dy`, `u`
- * and `kernel`; outputs `du` `[batch, length, channels]` and `dkernel`
+ * Kernel name of both gradients of the causal convolution. Inputs `dy`
+ * `[batch, length, channels]`, `kernel` and `uSpectrum` (the second output of
+ * `CAUSAL_CONV`); outputs `du` `[batch, length, channels]` and `dkernel`
  * `[channels, length]`.
  */
 export const CAUSAL_CONV_BACKPROP = 'S4dCausalConvBackprop';
@@ -98,41 +96,60 @@ function shapeOf(u: TensorInfo): ConvShape {
   return { batch, length, channels };
 }
 
-const causalConvKernel: KernelFunc = ({ inputs, backend }) => {
+/** Attributes of the `CAUSAL_CONV` kernel. */
+export interface CausalConvAttrs {
+  /**
+   * Whether to output the spectra of `u`, `[batch, channels, n]` in PFFFT's
+   * internal order, for `CAUSAL_CONV_BACKPROP`; otherwise the second output
+   * has shape `[0]`.
+   */
+  saveSpectrum: boolean;
+}
+
+const causalConvKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { u, kernel } = inputs as { u: TensorInfo; kernel: TensorInfo };
+  const { saveSpectrum } = attrs as unknown as CausalConvAttrs;
+  const shape = shapeOf(u);
+  const spectrumShape = saveSpectrum
+    ? [shape.batch, shape.channels, fftSizeFor(shape.length)]
+    : [0];
   return withBackendArrays(
     backend,
     [u, kernel],
-    [u.shape],
-    ([uValues, kernelValues], [y]) => {
+    [u.shape, spectrumShape],
+    ([uValues, kernelValues], [y, uSpectrum]) => {
       convolveForward(
         uValues as Float32Array,
         kernelValues as Float32Array,
         y as Float32Array,
-        shapeOf(u),
+        saveSpectrum ? (uSpectrum as Float32Array) : null,
+        shape,
       );
     },
-  )[0] as TensorInfo;
+  );
 };
 
 const causalConvBackpropKernel: KernelFunc = ({ inputs, backend }) => {
-  const { dy, u, kernel } = inputs as {
+  const { dy, kernel, uSpectrum } = inputs as {
     dy: TensorInfo;
-    u: TensorInfo;
     kernel: TensorInfo;
+    uSpectrum: TensorInfo;
   };
   return withBackendArrays(
     backend,
-    [dy, u, kernel],
-    [u.shape, kernel.shape],
-    ([dyValues, uValues, kernelValues], [du, dkernel]) => {
+    [dy, kernel, uSpectrum],
+    [dy.shape, kernel.shape],
+    ([dyValues, kernelValues, spectrumValues], [du, dkernel]) => {
       convolveBackward(
-        dyValues as Float32Array,
-        uValues as Float32Array,
-        kernelValues as Float32Array,
-        du as Float32Array,
-        dkernel as Float32Array,
-        shapeOf(u),
+        {
+          dy: dyValues as Float32Array,
+          kernel: kernelValues as Float32Array,
+          u: null,
+          uSpectrum: spectrumValues as Float32Array,
+          du: du as Float32Array,
+          dkernel: dkernel as Float32Array,
+        },
+        shapeOf(dy),
       );
     },
   );
@@ -146,11 +163,14 @@ const causalConvBackpropInputKernel: KernelFunc = ({ inputs, backend }) => {
     [dy.shape],
     ([dyValues, kernelValues], [du]) => {
       convolveBackward(
-        dyValues as Float32Array,
-        new Float32Array(0),
-        kernelValues as Float32Array,
-        du as Float32Array,
-        null,
+        {
+          dy: dyValues as Float32Array,
+          kernel: kernelValues as Float32Array,
+          u: null,
+          uSpectrum: null,
+          du: du as Float32Array,
+          dkernel: null,
+        },
         shapeOf(dy),
       );
     },
@@ -166,11 +186,14 @@ const causalConvBackpropKernelKernel: KernelFunc = ({ inputs, backend }) => {
     [[channels, length]],
     ([dyValues, uValues], [dkernel]) => {
       convolveBackward(
-        dyValues as Float32Array,
-        uValues as Float32Array,
-        new Float32Array(0),
-        null,
-        dkernel as Float32Array,
+        {
+          dy: dyValues as Float32Array,
+          kernel: null,
+          u: uValues as Float32Array,
+          uSpectrum: null,
+          du: null,
+          dkernel: dkernel as Float32Array,
+        },
         shapeOf(u),
       );
     },
@@ -191,24 +214,3 @@ registerKernelOnce(CAUSAL_CONV, causalConvKernel);
 registerKernelOnce(CAUSAL_CONV_BACKPROP, causalConvBackpropKernel);
 registerKernelOnce(CAUSAL_CONV_BACKPROP_INPUT, causalConvBackpropInputKernel);
 registerKernelOnce(CAUSAL_CONV_BACKPROP_KERNEL, causalConvBackpropKernelKernel);
-
-if (getGradient(CAUSAL_CONV) === undefined) {
-  registerGradient({
-    kernelName: CAUSAL_CONV,
-    inputsToSave: ['u', 'kernel'],
-    gradFunc: (dy, saved) => {
-      const [u, kernel] = saved as [Tensor, Tensor];
-      // Both gradients come from one pass, because they share the transform
-      // of dy. tfjs runs this inside the backward pass's scope, so a gradient
-      // that no input needs is disposed with that scope.
-      // NOTE: when only one gradient is needed, the other is computed anyway
-      // (about a third of the backward pass).
-      const [du, dkernel] = engine().runKernel(CAUSAL_CONV_BACKPROP, {
-        dy: dy as Tensor,
-        u,
-        kernel,
-      }) as Tensor[];
-      return { u: () => du as Tensor, kernel: () => dkernel as Tensor };
-    },
-  });
-}
