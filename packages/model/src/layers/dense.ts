@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { makeVariable, type ParameterMap } from './parameters.js';
+
+/**
+ * A fully connected layer, `y = x W + b`, with `weight` [inFeatures,
+ * outFeatures] (the transpose of PyTorch's `nn.Linear.weight`, because a
+ * matMul with a transposed operand is slow on the WASM backend) and `bias`
+ * [outFeatures], both initialized as PyTorch does, uniform on
+ * [-1/sqrt(inFeatures), 1/sqrt(inFeatures)].
+ */
+export class Dense {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+
+  /**
+   * @param inFeatures Size of the input's last axis.
+   * @param outFeatures Size of the output's last axis.
+   * @param name Name prefix of the variables, for tfjs's registry.
+   * @param seed Seed of the uniform initialization.
+   */
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    name: string,
+    seed: number,
+  ) {
+    const bound = 1 / Math.sqrt(inFeatures);
+    this.weight = makeVariable(
+      tf.randomUniform(
+        [inFeatures, outFeatures],
+        -bound,
+        bound,
+        'float32',
+        seed,
+      ),
+      `${name}.weight`,
+    );
+    this.bias = makeVariable(
+      tf.randomUniform([outFeatures], -bound, bound, 'float32', seed + 1),
+      `${name}.bias`,
+    );
+  }
+
+  /** The layer's variables under the names `weight` and `bias`. */
+  parameters(): ParameterMap {
+    return new Map([
+      ['weight', this.weight],
+      ['bias', this.bias],
+    ]);
+  }
+
+  /**
+   * Applies the layer to the last axis of `x`.
+   *
+   * @param x Input, [..., inFeatures].
+   * @returns Output, [..., outFeatures].
+   */
+  apply(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const leading = x.shape.slice(0, -1);
+      const rows = tf.reshape(x, [-1, this.inFeatures]);
+      const y = tf.fused.matMul({
+        a: rows,
+        b: this.weight,
+        bias: this.bias,
+      });
+      return tf.reshape(y, [...leading, this.outFeatures]);
+    });
+  }
+
+  /** Number of trainable scalars of a layer of this size. */
+  static paramCount(inFeatures: number, outFeatures: number): number {
+    return inFeatures * outFeatures + outFeatures;
+  }
+}
