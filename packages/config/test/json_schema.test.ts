@@ -78,6 +78,21 @@ describe('model config JSON Schema', () => {
     expect(errorKeywords(validate)).toEqual(['/dropout exclusiveMaximum']);
   });
 
+  it('gives the parser defaults', () => {
+    const config: Record<string, unknown> = {
+      ...parseModelConfig({ embedDim: 1 }),
+    };
+    const properties = schema.properties as Record<
+      string,
+      { default?: unknown }
+    >;
+    for (const [key, property] of Object.entries(properties)) {
+      if ('default' in property) {
+        expect(property.default, key).toEqual(config[key]);
+      }
+    }
+  });
+
   it('describes every field', () => {
     const properties = schema.properties as Record<string, object>;
     for (const [key, property] of Object.entries(properties)) {
@@ -101,6 +116,25 @@ describe('training config JSON Schema', () => {
 
   it('requires nothing', () => {
     expect(schema.required ?? []).toEqual([]);
+  });
+
+  it('gives the parser defaults', () => {
+    const config = parseTrainingConfig({}) as unknown as Record<
+      string,
+      unknown
+    >;
+    const properties = schema.properties as Record<
+      string,
+      { default?: unknown }
+    >;
+    const defaults = Object.entries(properties).filter(
+      ([key, property]) =>
+        'default' in property && key !== 'model' && key !== 'dataset',
+    );
+    expect(defaults).toHaveLength(16);
+    for (const [key, property] of defaults) {
+      expect(property.default, key).toEqual(config[key]);
+    }
   });
 
   it('accepts an empty config', () => {
