@@ -67,9 +67,11 @@ Options:
  *   that is not a valid integer.
  */
 export function parseCommand(args: readonly string[]): Command {
+  // pnpm forwards the `--` of `pnpm bench -- --quick` to the script.
+  const options = args[0] === '--' ? args.slice(1) : args;
   let parsed: ReturnType<typeof parseOptions>;
   try {
-    parsed = parseOptions(args);
+    parsed = parseOptions(options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new UsageError(`${message}. Run with --help for the options.`);

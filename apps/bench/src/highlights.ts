@@ -8,7 +8,7 @@ export interface Highlight {
   /** The figure; a duration in seconds or a dimensionless ratio. */
   value: number;
   unit: 'seconds' | 'ratio';
-  /** What the figure is compared with, or how it was computed. */
+  /** Comparison or computation behind the figure. */
   detail: string;
 }
 

@@ -37,7 +37,7 @@ export interface CaseResult {
   params: CaseParams;
   /** Whether the case ran, was skipped (with `reason`) or failed. */
   status: 'ok' | 'skipped' | 'failed';
-  /** Why the case was skipped or how it failed. */
+  /** Reason for a skip, or the error message of a failure. */
   reason?: string;
   /** Tokens (batch times length) one run processes. */
   tokens: number;
@@ -47,7 +47,7 @@ export interface CaseResult {
   secondsPerToken?: number;
   /** Estimated floating-point operations of one run; see `flopsModel`. */
   flops?: number;
-  /** How `flops` was counted. */
+  /** Counting method behind `flops`. */
   flopsModel?: string;
   /** `flops` divided by the median seconds, in GFLOP/s. */
   gflopsPerSecond?: number;

@@ -13,7 +13,7 @@ export interface RunCasesOptions extends TimingOptions {
   log: (message: string) => void;
 }
 
-/** What `runCases` measured. */
+/** The measurements of `runCases`. */
 export interface RunCasesResult {
   cases: CaseResult[];
   rooflines: Roofline[];

@@ -16,7 +16,7 @@ export interface TimingSummary {
  * @param values At least one finite number, in any order.
  * @returns The middle value, or the mean of the two middle values for an even
  *   count.
- * @throws RangeError if `values` is empty or holds a non-finite number.
+ * @throws RangeError if `values` is empty or contains a non-finite number.
  */
 export function median(values: readonly number[]): number {
   checkSamples('median', values);
@@ -34,7 +34,7 @@ export function median(values: readonly number[]): number {
  *
  * @param samples Durations in seconds, at least one.
  * @returns The median, min, max and count of `samples`.
- * @throws RangeError if `samples` is empty or holds a non-finite number.
+ * @throws RangeError if `samples` is empty or contains a non-finite number.
  */
 export function summarize(samples: readonly number[]): TimingSummary {
   checkSamples('summarize', samples);

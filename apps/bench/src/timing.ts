@@ -4,7 +4,7 @@ import { summarize, type TimingSummary } from './stats.js';
 
 type Tf = typeof tfc;
 
-/** What one run of a workload returns: tensors the harness reads back. */
+/** Result of one workload run: tensors that the harness reads back. */
 export type RunOutput = tfc.Tensor | tfc.Tensor[] | undefined;
 
 /**

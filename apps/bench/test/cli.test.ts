@@ -48,6 +48,10 @@ describe('parseCommand', () => {
     });
   });
 
+  it('drops a leading separator', () => {
+    expect(parseCommand(['--', '--quick'])).toMatchObject({ quick: true });
+  });
+
   it('parses help', () => {
     expect(parseCommand(['-h'])).toEqual({ kind: 'help' });
   });

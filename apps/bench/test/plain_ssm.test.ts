@@ -35,7 +35,7 @@ async function toFloat64(params: PlainSsmParams): Promise<Float64Params> {
 }
 
 /**
- * The ZOH kernel in float64, with Abar^l built by repeated complex
+ * Computes the ZOH kernel in float64, with Abar^l built by repeated complex
  * multiplication instead of the exp, cos and sin of the code under test.
  */
 function kernelFloat64(p: Float64Params, length: number): number[][] {

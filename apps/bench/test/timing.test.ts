@@ -55,13 +55,13 @@ describe('timeWorkload', () => {
   });
 
   it('counts tensors that a run leaks', async () => {
-    const kept: tfc.Tensor[] = [];
+    const leaked: tfc.Tensor[] = [];
     const workload: Workload = {
       run: () => {
-        kept.push(tf.zeros([2]));
+        leaked.push(tf.zeros([2]));
         return undefined;
       },
-      dispose: () => tf.dispose(kept),
+      dispose: () => tf.dispose(leaked),
     };
     const result = await timeWorkload(tf, workload, { warmup: 0, repeats: 3 });
 
@@ -106,7 +106,7 @@ describe('measureMemory', () => {
   it('reports the peak tensor bytes of a run', async () => {
     const input = tf.ones([256]);
     const workload: Workload = {
-      // Each intermediate holds 1 KiB, and two are alive at the peak.
+      // Each intermediate is 1 KiB, and two are alive at the peak.
       run: () => tf.tidy(() => tf.add(tf.mul(input, 2), 1)),
       dispose: () => input.dispose(),
     };

@@ -335,8 +335,8 @@ function disposeState(tf: Tf, state: unknown, keep: unknown): void {
     (disposable as { dispose(): void }).dispose();
     return;
   }
-  const kept = new Set(collectTensors(tf, keep));
-  tf.dispose(collectTensors(tf, state).filter((t) => !kept.has(t)));
+  const shared = new Set(collectTensors(tf, keep));
+  tf.dispose(collectTensors(tf, state).filter((t) => !shared.has(t)));
 }
 
 /**

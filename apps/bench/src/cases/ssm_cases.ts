@@ -24,7 +24,7 @@ import type { KernelApi } from './workspace.js';
 /** Forward only, or forward plus the gradients of all inputs. */
 export type PassMode = 'forward' | 'forward+backward';
 
-/** Where and how an SSM case is reported. */
+/** Suite, group, pass and backend of an SSM case. */
 export interface SsmCaseOptions {
   suite: string;
   group: string;

@@ -175,16 +175,18 @@ export function backendSuite(
 }
 
 /**
- * Lists the cases of the model suite.
+ * Lists the cases of the model suite, capping the training steps and the
+ * tfjs-layers cases at three timed runs because each takes seconds.
  *
  * @param model The loaded model package, or why it is missing.
  * @param sizes The size preset.
  * @returns The cases, in run order.
  */
 export function modelSuite(model: ModelSource, sizes: SizePreset): BenchCase[] {
-  return modelCases(model, sizes.model).map((benchCase) =>
-    benchCase.implementation.startsWith('tfjs-layers')
-      ? { ...benchCase, maxRepeats: SLOW_CASE_REPEATS }
-      : benchCase,
-  );
+  return modelCases(model, sizes.model).map((benchCase) => {
+    const slow =
+      benchCase.implementation.startsWith('tfjs-layers') ||
+      benchCase.name.includes('train step');
+    return slow ? { ...benchCase, maxRepeats: SLOW_CASE_REPEATS } : benchCase;
+  });
 }

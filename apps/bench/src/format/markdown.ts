@@ -3,7 +3,7 @@ import type { BenchReport } from '../report.js';
 import { groupCases, groupTable } from './table.js';
 import { formatMebibytes, formatNumber, formatSeconds } from './units.js';
 
-/** Where the markdown report links its companion files. */
+/** Links from the markdown report to its companion files. */
 export interface MarkdownLinks {
   /** Path of the JSON the report is rendered from, relative to the page. */
   json: string;

@@ -130,7 +130,7 @@ export function renderLogLogSvg(
   return `${parts.join('\n')}\n`;
 }
 
-/** The powers of ten just below and above the values, at least one apart. */
+/** Finds the powers of ten just below and above the values, at least one apart. */
 function decadeRange(values: number[]): { low: number; high: number } {
   const low = Math.floor(Math.log10(Math.min(...values)));
   const high = Math.ceil(Math.log10(Math.max(...values)));

@@ -18,7 +18,7 @@ export interface DigitSet {
   sequenceLength: number;
 }
 
-/** Which samples to take from each class, and the pooling. */
+/** Sample range per class, and the pooling. */
 export interface DigitSplit {
   /** First sample index within each class. */
   start: number;

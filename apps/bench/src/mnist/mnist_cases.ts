@@ -30,7 +30,7 @@ interface MnistSizes {
 const FULL: MnistSizes = {
   trainPerClass: 200,
   testPerClass: 50,
-  pool: 2,
+  pool: 4,
   hiddenSize: 64,
   stateSize: 64,
   numLayers: 2,
@@ -60,9 +60,9 @@ interface Encoder {
 
 /**
  * Describes the sequential MNIST suite: the S4D model, a tfjs-layers GRU
- * and an LSTM, each trained from scratch for a fixed time on the same
- * pixel sequences of real MNIST digits (average-pooled, one pixel per
- * step), then scored on held-out digits. Each model ends in a dense layer
+ * and an LSTM. Each trains from scratch for a fixed time on the same pixel
+ * sequences of real MNIST digits (average-pooled, one pixel per step) and
+ * is then scored on held-out digits. Each model ends in a dense layer
  * to 10 classes and trains with Adam on softmax cross-entropy.
  *
  * @param model The loaded model package, or why it is missing.
