@@ -7,6 +7,13 @@ export {
 } from './checkpoint_codec.js';
 export type { JsonValue } from './json_value.js';
 export {
+  assignParameters,
+  modelFromContents,
+  modelFromSafetensors,
+  modelToSafetensors,
+  type SerializableModel,
+} from './model_codec.js';
+export {
   FORMAT_KEY,
   FORMAT_VERSION,
   FORMAT_VERSION_KEY,

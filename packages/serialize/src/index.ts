@@ -20,6 +20,11 @@ export {
   pruneCheckpoints,
 } from './checkpoint_files.js';
 export {
+  loadModel,
+  loadParametersInto,
+  saveModel,
+} from './model_file.js';
+export {
   readSafetensorsFile,
   readSafetensorsHeader,
   writeSafetensorsFile,
