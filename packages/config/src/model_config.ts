@@ -6,6 +6,7 @@ import {
   type CrossFieldRule,
   checkRule,
   isPositiveNumber,
+  missingMessage,
   numberOrNull,
 } from './rules.js';
 
@@ -105,9 +106,15 @@ function positiveInteger() {
   return z.number().int().min(1);
 }
 
-const embedDimField = positiveInteger().describe(
-  'Width of the input features: the model input is [batch, seqLen, embedDim]. Integer >= 1.',
-);
+const embedDimField = z
+  .number({
+    error: missingMessage('the width of the input features, an integer >= 1'),
+  })
+  .int()
+  .min(1)
+  .describe(
+    'Width of the input features: the model input is [batch, seqLen, embedDim]. Integer >= 1.',
+  );
 
 /** The model fields other than `embedDim`, shared with the training config. */
 const modelFields = {

@@ -64,6 +64,16 @@ export function applyRuleToInput(
 }
 
 /**
+ * Returns a zod error function for a required field that, when the field is
+ * missing, says what to give: `missing; expected ${what}`. Other issues keep
+ * the parser's messages.
+ */
+export function missingMessage(what: string) {
+  return (issue: { input?: unknown }) =>
+    issue.input === undefined ? `missing; expected ${what}` : undefined;
+}
+
+/**
  * Returns a number schema for a field that also accepts `null`, whose type
  * error mentions null: `"any" is not a number or null`.
  */

@@ -182,7 +182,8 @@ describe('parseModelConfig rules', () => {
       {
         path: 'embedDim',
         value: undefined,
-        message: 'missing; expected a number',
+        message:
+          'missing; expected the width of the input features, an integer >= 1',
       },
     ]);
   });

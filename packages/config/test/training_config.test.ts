@@ -284,12 +284,12 @@ describe('parseTrainingConfig csv', () => {
       {
         path: 'dataset.path',
         value: undefined,
-        message: 'missing; expected a string',
+        message: 'missing; expected the path of the data file',
       },
       {
         path: 'dataset.target',
         value: undefined,
-        message: 'missing; expected a string',
+        message: 'missing; expected the name of the column to predict',
       },
       {
         path: 'dataset.task',
@@ -299,7 +299,7 @@ describe('parseTrainingConfig csv', () => {
       {
         path: 'dataset.window',
         value: undefined,
-        message: 'missing; expected a number',
+        message: 'missing; expected the window length in rows, an integer >= 1',
       },
     ]);
   });
