@@ -3,7 +3,7 @@
 //
 // Usage: node bench/causal-conv.mjs [--channels 256] [--tokens 16384]
 //          [--repeats 7] [--lengths 64,128,...] [--backend wasm|cpu]
-//          [--baseline-max 512]
+//          [--baseline-max 256]
 //
 // Each length runs with batch = tokens / length (at least 1), so the columns
 // in microseconds per token compare lengths at equal work. "fwd+bwd" is one
@@ -125,7 +125,7 @@ function parseArguments(args) {
     tokens: 16384,
     repeats: 7,
     backend: 'wasm',
-    baselineMax: 512,
+    baselineMax: 256,
     lengths: [64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384],
   };
   for (let i = 0; i < args.length; i += 2) {

@@ -239,6 +239,30 @@ describe('causalConv', () => {
     });
   }
 
+  for (const [batch, length, channels] of [
+    [0, 5, 2],
+    [2, 0, 3],
+    [2, 5, 0],
+  ] as const) {
+    it(`handles the empty shape [${batch}, ${length}, ${channels}]`, () => {
+      const u = tf.zeros([batch, length, channels]) as Tensor3D;
+      const kernel = tf.zeros([channels, length]) as Tensor2D;
+      const dy = tf.zeros([batch, length, channels]);
+      const y = causalConv(u, kernel);
+      const [du, dkernel] = tf.grads((a: Tensor, b: Tensor) =>
+        causalConv(a as Tensor3D, b as Tensor2D),
+      )([u, kernel], dy);
+
+      expect(y.shape).toEqual([batch, length, channels]);
+      expect(du?.shape).toEqual([batch, length, channels]);
+      expect(dkernel?.shape).toEqual([channels, length]);
+      expect(Array.from(dkernel?.dataSync() ?? [1]).every((v) => v === 0)).toBe(
+        true,
+      );
+      tf.dispose([u, kernel, dy, y, du as Tensor, dkernel as Tensor]);
+    });
+  }
+
   it('uses transforms of at least twice the length', () => {
     for (const length of [1, 60, 784, 1000, 1024, 16384]) {
       expect(fftSizeFor(length)).toBeGreaterThanOrEqual(2 * length);
@@ -451,6 +475,30 @@ describe('causalConv memory', () => {
       runConvolution(problem);
     }
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('keeps no spectra outside a gradient tape', () => {
+    const problem = makeProblem({ batch: 2, length: 64, channels: 3 }, 8);
+    const { u, kernel, dy } = tensorsOf(problem);
+    const before = tf.memory().numTensors;
+    const y = causalConv(u, kernel);
+
+    expect(tf.memory().numTensors).toBe(before + 1);
+    tf.dispose([u, kernel, dy, y]);
+  });
+
+  it('frees spectra of an unused convolution', () => {
+    const problem = makeProblem({ batch: 2, length: 64, channels: 3 }, 10);
+    const { u, kernel, dy } = tensorsOf(problem);
+    const before = tf.memory().numTensors;
+    // The convolution is recorded on the tape but does not reach the loss.
+    const gradient = tf.grad((x: Tensor) => {
+      causalConv(x as Tensor3D, kernel);
+      return tf.sum(tf.square(x));
+    })(u);
+
+    expect(tf.memory().numTensors).toBe(before + 1);
+    tf.dispose([u, kernel, dy, gradient]);
   });
 
   it('keeps the PFFFT heap stable', () => {

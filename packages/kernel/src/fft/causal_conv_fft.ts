@@ -64,24 +64,18 @@ export function convolveForward(
 
       for (let j = 0; j < count; j++) {
         const product = workspace.product + j * stride;
+        const spectrum = workspace.spectra + j * size;
         pffft._pffft_transform(
           setup,
           4 * (workspace.signalA + j * stride),
-          4 * workspace.spectrumA,
+          4 * spectrum,
           4 * workspace.work,
           FORWARD,
         );
-        if (uSpectrum !== null) {
-          uSpectrum.set(
-            heap.subarray(workspace.spectrumA, workspace.spectrumA + size),
-            (b * channels + h0 + j) * size,
-          );
-        }
-
         heap.fill(0, product, product + size);
         pffft._pffft_zconvolve_accumulate(
           setup,
-          4 * workspace.spectrumA,
+          4 * spectrum,
           4 * (workspace.kernel + j * stride),
           4 * product,
           scale,
@@ -96,6 +90,12 @@ export function convolveForward(
       }
 
       scatter(heap, y, output);
+      if (uSpectrum !== null) {
+        uSpectrum.set(
+          heap.subarray(workspace.spectra, workspace.spectra + count * size),
+          (b * channels + h0) * size,
+        );
+      }
     }
   }
 }
@@ -160,7 +160,13 @@ export function convolveBackward(
       const rowStart = b * length * channels + h0;
       gradient.rowStart = input.rowStart = output.rowStart = rowStart;
       gatherReversed(heap, dy, gradient);
-      if (dkernel !== null && uSpectrum === null && u !== null) {
+      if (dkernel !== null && uSpectrum !== null) {
+        const tileStart = (b * channels + h0) * size;
+        heap.set(
+          uSpectrum.subarray(tileStart, tileStart + count * size),
+          workspace.spectra,
+        );
+      } else if (dkernel !== null && u !== null) {
         gather(heap, u, input);
       }
 
@@ -168,7 +174,7 @@ export function convolveBackward(
         pffft._pffft_transform(
           setup,
           4 * (workspace.signalA + j * stride),
-          4 * workspace.spectrumA,
+          4 * workspace.spectrum,
           4 * workspace.work,
           FORWARD,
         );
@@ -178,7 +184,7 @@ export function convolveBackward(
           heap.fill(0, product, product + size);
           pffft._pffft_zconvolve_accumulate(
             setup,
-            4 * workspace.spectrumA,
+            4 * workspace.spectrum,
             4 * (workspace.kernel + j * stride),
             4 * product,
             scale,
@@ -193,22 +199,20 @@ export function convolveBackward(
         }
 
         if (dkernel !== null) {
-          if (uSpectrum !== null) {
-            const row = (b * channels + h0 + j) * size;
-            heap.set(uSpectrum.subarray(row, row + size), workspace.spectrumB);
-          } else {
+          const spectrum = workspace.spectra + j * size;
+          if (uSpectrum === null) {
             pffft._pffft_transform(
               setup,
               4 * (workspace.signalB + j * stride),
-              4 * workspace.spectrumB,
+              4 * spectrum,
               4 * workspace.work,
               FORWARD,
             );
           }
           pffft._pffft_zconvolve_accumulate(
             setup,
-            4 * workspace.spectrumA,
-            4 * workspace.spectrumB,
+            4 * workspace.spectrum,
+            4 * spectrum,
             4 * (workspace.accumulator + j * stride),
             scale,
           );

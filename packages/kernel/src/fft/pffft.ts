@@ -35,9 +35,13 @@ export interface FftWorkspace {
   stride: number;
   /** Scratch area that PFFFT needs for one transform. */
   work: number;
-  /** Two spectra shared by all channels of a tile. */
-  spectrumA: number;
-  spectrumB: number;
+  /** A spectrum shared by all channels of a tile. */
+  spectrum: number;
+  /**
+   * `TILE_CHANNELS` spectra, `size` apart with no padding, so a tile of
+   * `[batch, channels, size]` spectra moves in one copy.
+   */
+  spectra: number;
   /** Per-channel groups, `TILE_CHANNELS` buffers each, `stride` apart. */
   signalA: number;
   signalB: number;
@@ -121,7 +125,7 @@ function createWorkspace(size: number): FftWorkspace {
   // buffers that are a power of two apart from sharing cache sets.
   const stride = size + 16;
   const groupFloats = TILE_CHANNELS * stride;
-  const totalFloats = 3 * stride + 5 * groupFloats;
+  const totalFloats = 2 * stride + TILE_CHANNELS * size + 5 * groupFloats;
   const block = pffft._pffft_aligned_malloc(totalFloats * 4);
   if (block === 0) {
     pffft._pffft_destroy_setup(setup);
@@ -132,6 +136,7 @@ function createWorkspace(size: number): FftWorkspace {
   liveBlocks++;
 
   const base = block / 4;
+  const groups = base + 2 * stride + TILE_CHANNELS * size;
   pffft.HEAPF32.fill(0, base, base + totalFloats);
   return {
     size,
@@ -139,13 +144,13 @@ function createWorkspace(size: number): FftWorkspace {
     stride,
     block,
     work: base,
-    spectrumA: base + stride,
-    spectrumB: base + 2 * stride,
-    signalA: base + 3 * stride,
-    signalB: base + 3 * stride + groupFloats,
-    product: base + 3 * stride + 2 * groupFloats,
-    kernel: base + 3 * stride + 3 * groupFloats,
-    accumulator: base + 3 * stride + 4 * groupFloats,
+    spectrum: base + stride,
+    spectra: base + 2 * stride,
+    signalA: groups,
+    signalB: groups + groupFloats,
+    product: groups + 2 * groupFloats,
+    kernel: groups + 3 * groupFloats,
+    accumulator: groups + 4 * groupFloats,
   };
 }
 
