@@ -7,7 +7,8 @@
 //
 // Three tables:
 // - layer: ssmForward forward, and forward plus backward with respect to u
-//   and every parameter, with batch = tokens / length (at least 1), so the
+//   and every parameter for a given upstream gradient dy (no loss ops in the
+//   timing), with batch = tokens / length (at least 1), so the
 //   microseconds per token compare lengths at equal work. With the defaults,
 //   length 1024 is the batch 16, H 256, N 64 case.
 // - kernel generation: computeKernel alone, forward and forward plus backward.
@@ -54,7 +55,7 @@ for (const length of options.lengths) {
     fields.forEach((name, i) => {
       replaced[name] = values[i];
     });
-    return tf.sum(tf.mul(ssmForward(x, replaced), dy));
+    return ssmForward(x, replaced);
   });
 
   const forward = median(options.repeats, () => {
@@ -63,7 +64,7 @@ for (const length of options.lengths) {
     y.dispose();
   });
   const forwardBackward = median(options.repeats, () => {
-    const result = gradients([u, ...fields.map((name) => params[name])]);
+    const result = gradients([u, ...fields.map((name) => params[name])], dy);
     for (const gradient of result) {
       gradient.dataSync();
     }
@@ -93,7 +94,7 @@ for (const length of options.lengths) {
     kernelFields.forEach((name, i) => {
       replaced[name] = values[i];
     });
-    return tf.sum(tf.mul(computeKernel(replaced, length), dk));
+    return computeKernel(replaced, length);
   });
 
   const forward = median(options.repeats, () => {
@@ -102,7 +103,10 @@ for (const length of options.lengths) {
     kernel.dispose();
   });
   const forwardBackward = median(options.repeats, () => {
-    const result = gradients(kernelFields.map((name) => params[name]));
+    const result = gradients(
+      kernelFields.map((name) => params[name]),
+      dk,
+    );
     for (const gradient of result) {
       gradient.dataSync();
     }

@@ -7,6 +7,7 @@ import {
   type Tensor,
   type Tensor2D,
   type Tensor3D,
+  type TensorInfo,
   tensor3d,
   tidy,
 } from '@tensorflow/tfjs-core';
@@ -14,6 +15,7 @@ import { readValues, writeOutputs } from './backend_io.js';
 import { SsmError } from './errors.js';
 import { modesFor } from './mode_cache.js';
 import type { ParamInputs } from './modes.js';
+import { readFinite } from './modes.js';
 import {
   checkDiscretization,
   checkParams,
@@ -35,6 +37,8 @@ interface VandermondeAttrs {
   length: number;
   discretization: Discretization;
   caller: string;
+  /** Whether D is added to K[h, 0], which folds `D * u` into the convolution. */
+  withSkip: boolean;
 }
 
 /**
@@ -68,15 +72,19 @@ export function computeKernel(
 }
 
 /**
- * `computeKernel` with error messages that start with `caller`.
+ * `computeKernel` with error messages that start with `caller`. With
+ * `withSkip`, it returns K with D added to K[h, 0], so that
+ * `causalConv(u, K)` also computes the skip term `D * u`, and the
+ * gradient with respect to D is that of K[h, 0].
  *
- * @throws SsmError as `computeKernel` does.
+ * @throws SsmError as `computeKernel` does, and on a non-finite D.
  */
 export function runVandermonde(
   caller: string,
   params: SsmParams,
   length: number,
   options: DiscretizationOptions,
+  withSkip = false,
 ): Tensor2D {
   const { channels, modes } = checkParams(caller, params);
   if (!Number.isInteger(length) || length < 1) {
@@ -89,14 +97,20 @@ export function runVandermonde(
 
   return tidy(() => {
     const b = params.b ?? onesB(channels, modes);
-    const inputs: Record<keyof ParamInputs, Tensor> = {
+    const inputs: Record<keyof ParamInputs | 'd', Tensor> = {
       logDt: params.logDt,
       logAReal: params.logAReal,
       aImag: params.aImag,
       c: params.c,
       b,
+      d: params.d,
     };
-    const attrs: VandermondeAttrs = { length, discretization, caller };
+    const attrs: VandermondeAttrs = {
+      length,
+      discretization,
+      caller,
+      withSkip,
+    };
     return engine().runKernel(
       VANDERMONDE_KERNEL,
       inputs,
@@ -120,15 +134,22 @@ function vandermondeKernel(args: {
   attrs?: NamedAttrMap;
 }) {
   const backend = args.backend as KernelBackend;
-  const { length, discretization, caller } =
+  const { length, discretization, caller, withSkip } =
     args.attrs as unknown as VandermondeAttrs;
+  const inputs = args.inputs as unknown as ParamInputs & { d: TensorInfo };
   const { values, discrete } = modesFor(
     caller,
     backend,
-    args.inputs as unknown as ParamInputs,
+    inputs,
     discretization,
   );
   const kernel = vandermondeForward(values, discrete, length);
+  if (withSkip) {
+    const d = readFinite(caller, 'params.d', backend, inputs.d);
+    for (let h = 0; h < values.channels; h++) {
+      kernel[h * length] = (kernel[h * length] as number) + (d[h] as number);
+    }
+  }
   const [output] = writeOutputs(backend, [
     { shape: [values.channels, length], values: kernel },
   ]);
@@ -141,9 +162,9 @@ function vandermondeGradKernel(args: {
   attrs?: NamedAttrMap;
 }) {
   const backend = args.backend as KernelBackend;
-  const { length, discretization, caller } =
+  const { length, discretization, caller, withSkip } =
     args.attrs as unknown as VandermondeAttrs;
-  const inputs = args.inputs as unknown as ParamInputs & { dy: Tensor };
+  const inputs = args.inputs as unknown as ParamInputs & { dy: TensorInfo };
   const { values, discrete } = modesFor(
     caller,
     backend,
@@ -160,12 +181,19 @@ function vandermondeGradKernel(args: {
   );
 
   const { channels, modes } = values;
+  const dSkip = new Float32Array(channels);
+  if (withSkip) {
+    for (let h = 0; h < channels; h++) {
+      dSkip[h] = dKernel[h * length] as number;
+    }
+  }
   return writeOutputs(backend, [
     { shape: [channels], values: gradients.logDt },
     { shape: [channels, modes], values: gradients.logAReal },
     { shape: [channels, modes], values: gradients.aImag },
     { shape: [channels, modes, 2], values: gradients.c },
     { shape: [channels, modes, 2], values: gradients.b },
+    { shape: [channels], values: dSkip },
   ]);
 }
 
@@ -173,9 +201,9 @@ registerKernelOnce(VANDERMONDE_KERNEL, vandermondeKernel);
 registerKernelOnce(VANDERMONDE_GRAD_KERNEL, vandermondeGradKernel);
 registerGradientOnce({
   kernelName: VANDERMONDE_KERNEL,
-  inputsToSave: ['logDt', 'logAReal', 'aImag', 'c', 'b'],
+  inputsToSave: ['logDt', 'logAReal', 'aImag', 'c', 'b', 'd'],
   gradFunc: (dy, saved, attrs) => {
-    const [logDt, logAReal, aImag, c, b] = saved as Tensor[];
+    const [logDt, logAReal, aImag, c, b, d] = saved as Tensor[];
     const gradients = engine().runKernel(
       VANDERMONDE_GRAD_KERNEL,
       {
@@ -185,6 +213,7 @@ registerGradientOnce({
         aImag,
         c,
         b,
+        d,
       } as unknown as NamedTensorMap,
       attrs,
     ) as Tensor[];
@@ -194,6 +223,7 @@ registerGradientOnce({
       aImag: () => gradients[2] as Tensor,
       c: () => gradients[3] as Tensor,
       b: () => gradients[4] as Tensor,
+      d: () => gradients[5] as Tensor,
     };
   },
 });

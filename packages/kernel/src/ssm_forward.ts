@@ -1,4 +1,4 @@
-import { add, mul, type Tensor3D, tidy } from '@tensorflow/tfjs-core';
+import { type Tensor3D, tidy } from '@tensorflow/tfjs-core';
 import { causalConv } from './causal_conv.js';
 import { runVandermonde } from './compute_kernel.js';
 import { SsmError } from './errors.js';
@@ -42,8 +42,11 @@ export function ssmForward(
     );
   }
 
+  // D joins the kernel at lag 0, so the convolution also adds D * u, and its
+  // backward pass gives the gradients of u and D without extra passes over
+  // [batch, length, H].
   return tidy(() => {
-    const kernel = runVandermonde('ssmForward', params, length, options);
-    return add(causalConv(u, kernel), mul(u, params.d)) as Tensor3D;
+    const kernel = runVandermonde('ssmForward', params, length, options, true);
+    return causalConv(u, kernel);
   });
 }
