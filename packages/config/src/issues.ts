@@ -89,7 +89,7 @@ export const configErrorMap: z.core.$ZodErrorMap = (rawIssue) => {
     case 'too_big':
       return describeTooBig(issue, formatted);
     case 'invalid_value':
-      if (issue.values.length === 1) {
+      if (issue.values.length === 1 && value !== undefined) {
         return `${formatted} is not ${formatValue(issue.values[0])}`;
       }
       return describeUnion(issue.values, value);
