@@ -64,9 +64,9 @@ export function applyRuleToInput(
 }
 
 /**
- * Returns a zod error function for a required field that, when the field is
- * missing, says what to give: `missing; expected ${what}`. Other issues keep
- * the parser's messages.
+ * Returns a zod error function for a required field whose message for a
+ * missing value names what to give: `missing; expected ${what}`. Other issues
+ * keep the parser's messages.
  */
 export function missingMessage(what: string) {
   return (issue: { input?: unknown }) =>
