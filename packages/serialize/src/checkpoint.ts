@@ -11,6 +11,7 @@ import {
 import {
   checkPruneOptions,
   checkpointFileName,
+  isCheckpointFileName,
   type MetricMode,
   pruneCheckpoints,
 } from './checkpoint_files.js';
@@ -63,7 +64,7 @@ export async function saveCheckpoint(
   const bytes = checkpointToSafetensors(checkpoint, path);
 
   await mkdir(folder, { recursive: true });
-  await removeTempFiles(folder, (name) => name.startsWith('checkpoint-'));
+  await removeTempFiles(folder, isCheckpointFileName);
   await writeFileAtomic(path, bytes);
 
   if (prune !== undefined) {

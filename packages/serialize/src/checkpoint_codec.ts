@@ -43,7 +43,7 @@ export interface Checkpoint {
   metric: number | null;
 }
 
-/** The input of `saveCheckpoint`: a checkpoint whose metrics may be left out. */
+/** The input of `saveCheckpoint`, a checkpoint whose metrics are optional. */
 export type CheckpointInput = Omit<Checkpoint, 'bestMetric' | 'metric'> & {
   bestMetric?: number | null | undefined;
   metric?: number | null | undefined;

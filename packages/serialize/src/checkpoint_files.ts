@@ -8,7 +8,7 @@ import { SerializeError } from './serialize_error.js';
 /** Checkpoint file names: the step, zero-padded so names sort by step. */
 const CHECKPOINT_FILE = /^checkpoint-(\d+)\.safetensors$/;
 
-/** The direction in which a metric improves: lower (`min`) or higher (`max`). */
+/** The direction in which a metric improves: `min` or `max`. */
 export type MetricMode = 'min' | 'max';
 
 /** A checkpoint file found in a folder. */
@@ -25,6 +25,14 @@ export interface PruneOptions {
   keep: number;
   /** Whether a lower (`'min'`, the default) or higher metric is better. */
   mode?: MetricMode;
+}
+
+/**
+ * Tests whether `name` is a checkpoint file name, such as
+ * `checkpoint-000000100.safetensors`.
+ */
+export function isCheckpointFileName(name: string): boolean {
+  return CHECKPOINT_FILE.test(name);
 }
 
 /**
@@ -124,9 +132,7 @@ export async function pruneCheckpoints(
 ): Promise<string[]> {
   const { keep, mode } = checkPruneOptions(options, 'pruneCheckpoints');
 
-  const removed = await removeTempFiles(folder, (name) =>
-    CHECKPOINT_FILE.test(name),
-  );
+  const removed = await removeTempFiles(folder, isCheckpointFileName);
   const checkpoints = await listCheckpoints(folder);
   const keptPaths = new Set(checkpoints.slice(-keep).map((file) => file.path));
   const best = await findBest(checkpoints, mode);

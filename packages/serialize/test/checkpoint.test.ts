@@ -98,7 +98,7 @@ function makeCheckpoint(
   };
 }
 
-/** Returns the raw bytes of a tensor's values, so NaN and -0 compare exactly. */
+/** Returns the raw bytes of a tensor's values, so NaN and -0 compare. */
 function bytesOf(tensor: tfc.Tensor): number[] {
   const values = tensor.dataSync();
   return [
@@ -106,7 +106,7 @@ function bytesOf(tensor: tfc.Tensor): number[] {
   ];
 }
 
-/** Checks that two tensor maps hold the same names, dtypes, shapes and bytes. */
+/** Checks that two tensor maps match in names, dtypes, shapes and bytes. */
 function expectSameTensors(
   actual: Map<string, tfc.Tensor>,
   expected: Map<string, tfc.Tensor>,

@@ -154,6 +154,23 @@ describe('parseSafetensors length prefix', () => {
     expect(parseError(bytes)).toMatch(/^<buffer>: header is not valid JSON \(/);
   });
 
+  it('allows a length of exactly 100 MB', () => {
+    const bytes = rawFile('{}', new Uint8Array(0), MAX_HEADER_LENGTH);
+
+    expect(parseError(bytes)).toBe(
+      '<buffer>: header length 100000000 exceeds the 2 bytes after the length prefix (truncated file or corrupt prefix)',
+    );
+  });
+
+  it('rejects a length that shifts the data', () => {
+    const text = `${JSON.stringify(validHeader)}    `;
+    const bytes = rawFile(text, validData, text.length - 2);
+
+    expect(parseError(bytes)).toBe(
+      '<buffer>: tensors cover 12 bytes, but the data section is 14 bytes',
+    );
+  });
+
   it('rejects a truncated file', () => {
     const bytes = rawFile(validHeader, validData).subarray(0, -2);
 

@@ -26,7 +26,7 @@ const everyDtype: [SafetensorsDtype, TensorArray][] = [
   ['F64', new Float64Array([-0, 1e-310, Math.PI, Infinity])],
 ];
 
-/** Returns the raw element bytes of an array, so NaNs and -0 compare exactly. */
+/** Returns the raw element bytes of an array, so NaN and -0 compare. */
 function bytesOf(array: TensorArray): number[] {
   return [...new Uint8Array(array.buffer, array.byteOffset, array.byteLength)];
 }
@@ -36,7 +36,7 @@ function writeOne(dtype: SafetensorsDtype, data: TensorArray): Uint8Array {
   return serializeSafetensors(new Map([['x', { dtype, shape: [2, 2], data }]]));
 }
 
-/** Returns the message of the error that serializing `tensor` as `name` raises. */
+/** Returns the error message of serializing `tensor` as `name`. */
 function writeError(tensor: TensorToWrite, name = 'x'): string {
   return thrown(() => serializeSafetensors(new Map([[name, tensor]]))).message;
 }
