@@ -1,15 +1,8 @@
+import type { ModelConfig } from '@s4d/config';
 import type * as tfc from '@tensorflow/tfjs-core';
 
 /** The tfjs-core namespace as `initBackend()` returns it. */
 export type Tf = typeof tfc;
-
-/** The fields of a resolved model config that the trainer reads. */
-export interface ModelConfigLike {
-  embedDim: number;
-  hiddenSize: number;
-  output?: string;
-  [key: string]: unknown;
-}
 
 /**
  * The part of `@s4d/model`'s `S4DModel` that training uses: a sequence
@@ -17,7 +10,7 @@ export interface ModelConfigLike {
  * trainable variables split into the SSM group and the rest.
  */
 export interface SequenceModel {
-  readonly config: ModelConfigLike;
+  readonly config: ModelConfig;
   apply(
     x: tfc.Tensor3D,
     options?: { training?: boolean; lengths?: number[]; seed?: number },

@@ -1,4 +1,4 @@
-// The trainer's command line entry point.
-console.log(
-  'The S4D trainer is not implemented yet; this command only checks that the workspace builds.',
-);
+#!/usr/bin/env node
+import { main } from './cli/main.js';
+
+process.exitCode = await main(process.argv.slice(2));

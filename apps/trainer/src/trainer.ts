@@ -36,12 +36,8 @@ export interface CheckpointStore {
 }
 
 /**
- * Computes the loss and gradients of one batch. The single-process engine
- * calls the learner directly.
- *
- * TODO: a data-parallel engine (worker threads, each computing gradients on
- * its share of the batch, averaged through a SharedArrayBuffer) plugs in
- * here; the optimizer step below already only sees averaged gradients.
+ * Computes the loss and gradients of one batch: the learner directly in one
+ * process, or worker threads that each take a share (`startWorkerPool`).
  */
 export type GradientEngine = (
   indices: Int32Array,
@@ -61,7 +57,7 @@ export interface TrainOptions {
   resume?: TrainingState | undefined;
   /** Set `requested` to stop after the current step with a checkpoint. */
   stop?: { requested: boolean };
-  engine?: GradientEngine;
+  engine?: GradientEngine | undefined;
 }
 
 /** The outcome of `train`. */

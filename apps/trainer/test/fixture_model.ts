@@ -1,3 +1,4 @@
+import { parseModelConfig } from '@s4d/config';
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { SequenceModel, Tf } from '../src/contracts.js';
 import { Rng } from '../src/rng.js';
@@ -30,7 +31,7 @@ export function buildFixtureModel(
     ['input.weight', weight],
   ]);
   return {
-    config: { embedDim, hiddenSize, output: 'mean' },
+    config: parseModelConfig({ embedDim, hiddenSize, output: 'mean' }),
     apply(x: tfc.Tensor3D): tfc.Tensor {
       return tf.tidy(() => {
         const [batch, length] = x.shape;
