@@ -79,7 +79,7 @@ for (const length of options.lengths) {
   tf.dispose([u, kernel, dy]);
 }
 
-/** The same convolution as a depthwise conv2d over a left-padded input. */
+/** Computes the same convolution as a depthwise conv2d of a padded input. */
 function depthwiseBaseline(u, kernel) {
   return tf.tidy(() => {
     const [batch, length, channels] = u.shape;

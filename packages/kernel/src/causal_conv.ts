@@ -87,9 +87,11 @@ function runForward(
 
 /**
  * The convolution with its gradient. Both gradients come from one backward
- * kernel because they share the transform of `dy`; tfjs disposes one that
- * no input needs.
+ * kernel because they share the transform of `dy`, and tfjs disposes the one
+ * that no input needs.
  */
+// NOTE: the backward kernel has no gradient of its own, so second-order
+// gradients through causalConv fail with tfjs's "gradient function not found".
 const differentiableConv = customGrad(
   (...args: Array<Tensor | GradSaveFunc>) => {
     const [u, kernel, save] = args as [Tensor, Tensor, GradSaveFunc];

@@ -55,10 +55,12 @@ interface CpuBackendAccess {
  * Hands float32 views of `inputs` and of new outputs of `outputShapes` to
  * `compute`, which must write every output element, and returns the outputs.
  *
- * On the WASM backend the views point into its heap, so no copy is made; the
- * outputs are allocated before any view is taken because an allocation can
+ * On the WASM backend the views point into its heap, so no copy is made. The
+ * outputs are allocated before any view is taken, because an allocation can
  * grow the heap and detach older views. On the CPU backend the inputs are its
- * stored arrays and the outputs are new arrays handed over afterwards.
+ * stored arrays, and the outputs are new arrays handed over afterwards.
+ * Neither path checks shapes, so callers pass inputs that `causalConv`
+ * has validated.
  */
 function withBackendArrays(
   backend: object,

@@ -3,12 +3,13 @@
  * group of per-channel buffers in PFFFT's heap.
  *
  * Every loop walks 8 time steps of all channels of a tile at a time, so the
- * 8 source rows stay in cache while each channel takes its samples. On the
- * development machine (Node 20, V8) this was about twice as fast as copying
- * one channel's column at a time.
+ * 8 source rows stay in cache while each channel takes its samples. In a
+ * scratch benchmark (Node 20.20, 2-core AMD EPYC, batch 16, 256 channels,
+ * length 1024) this was about 1.7 times as fast as copying one channel's
+ * column at a time.
  */
 
-/** Where one tile of channels of one batch row lives. */
+/** Offsets and sizes of one channel tile of one batch row. */
 export interface TileLayout {
   /** Length of the time axis. */
   length: number;
