@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { initBackend } from '@s4d/runtime';
 import type { BenchCase } from './cases/bench_case.js';
@@ -90,6 +91,7 @@ export async function runBenchmarks(
     version: REPORT_VERSION,
     date,
     command: options.command,
+    revision: describeRevision(),
     quick: options.quick,
     warmup: options.warmup,
     repeats: options.repeats,
@@ -100,4 +102,15 @@ export async function runBenchmarks(
     cases: measured.cases,
     durationSeconds: (performance.now() - started) / 1000,
   };
+}
+
+function describeRevision(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return 'unknown';
+  }
 }

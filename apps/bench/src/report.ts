@@ -55,7 +55,11 @@ export interface CaseResult {
   rooflineFraction?: number;
   /** Memory of the case. */
   memory?: MemoryUsage;
-  /** Tensors still alive after the timed runs that were not before them. */
+  /**
+   * Tensors still alive after the timed runs that were not before them. A
+   * training case without warm-up counts its optimizer's new slot variables
+   * here.
+   */
   leakedTensors?: number;
   /** Extra measured values, such as accuracy for `mnist`. */
   metrics?: Record<string, number>;
@@ -96,6 +100,11 @@ export interface BenchReport {
   date: string;
   /** The command line that produced the report. */
   command: string;
+  /**
+   * `git describe --always --dirty` of the checkout, or `unknown` outside a
+   * git checkout. A `-dirty` suffix means uncommitted changes were built.
+   */
+  revision: string;
   quick: boolean;
   /** Warm-up and timed runs per case. */
   warmup: number;

@@ -31,7 +31,7 @@ describe('lengthSweepSeries', () => {
       { ...sweepCase('a', 1024, 1e-6), group: 'batch sweep' },
     ]);
 
-    expect(series.map((s) => s.label)).toEqual(['a forward', 'b forward']);
+    expect(series.map((s) => s.label)).toEqual(['a fwd', 'b fwd']);
     expect(series[0]?.points).toEqual([
       { x: 64, y: 2e-6 },
       { x: 256, y: 1e-6 },

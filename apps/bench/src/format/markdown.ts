@@ -1,7 +1,7 @@
 import type { Highlight } from '../highlights.js';
 import type { BenchReport } from '../report.js';
 import { groupCases, groupTable } from './table.js';
-import { formatMebibytes, formatNumber, formatSeconds } from './units.js';
+import { formatNumber, formatPercent, formatSeconds } from './units.js';
 
 /** Links from the markdown report to its companion files. */
 export interface MarkdownLinks {
@@ -37,6 +37,7 @@ export function renderMarkdown(
     '',
     `- Command: \`${report.command}\``,
     `- Date: ${report.date}`,
+    `- Revision: \`${report.revision}\``,
     `- Mode: ${report.quick ? 'quick (tiny sizes, one run each; not a measurement)' : 'full'}`,
     `- Suites: ${report.suites.join(', ')}`,
     `- Runs per case: ${report.warmup} warm-up, then up to ${report.repeats} timed`,
@@ -50,7 +51,7 @@ export function renderMarkdown(
     '| item | value |',
     '| --- | --- |',
     `| CPU | ${escapeCell(machine.cpuModel)}, ${machine.cores} cores |`,
-    `| memory | ${formatMebibytes(machine.totalMemoryBytes)} |`,
+    `| memory | ${(machine.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB |`,
     `| platform | ${escapeCell(machine.platform)} |`,
     `| Node | ${machine.node} |`,
     `| tfjs-core | ${machine.tfjsCore} |`,
@@ -114,6 +115,20 @@ export function renderMarkdown(
     lines.push('');
   }
 
+  const leaking = report.cases.filter(
+    (result) => (result.leakedTensors ?? 0) !== 0,
+  );
+  if (leaking.length > 0) {
+    const list = leaking
+      .map((result) => `${result.name} (${result.leakedTensors})`)
+      .join(', ');
+    lines.push(
+      `Tensors left alive by the timed runs: ${list}. A training case ` +
+        'without warm-up counts its optimizer slots here.',
+      '',
+    );
+  }
+
   lines.push(
     '## Method',
     '',
@@ -149,9 +164,13 @@ export function renderMarkdown(
 }
 
 function formatHighlight(highlight: Highlight): string {
-  return highlight.unit === 'seconds'
-    ? formatSeconds(highlight.value)
-    : `${formatNumber(highlight.value)}x`;
+  if (highlight.unit === 'seconds') {
+    return formatSeconds(highlight.value);
+  }
+  if (highlight.unit === 'fraction') {
+    return formatPercent(highlight.value);
+  }
+  return `${formatNumber(highlight.value)}x`;
 }
 
 function escapeCell(text: string): string {

@@ -8,7 +8,7 @@ export interface PlotSeries {
 
 const WIDTH = 720;
 const HEIGHT = 440;
-const MARGIN = { left: 80, right: 200, top: 40, bottom: 56 };
+const MARGIN = { left: 80, right: 210, top: 40, bottom: 56 };
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd'];
 
 /**
@@ -30,7 +30,8 @@ export function lengthSweepSeries(cases: readonly CaseResult[]): PlotSeries[] {
     ) {
       continue;
     }
-    const label = `${result.implementation} ${result.params.pass}`;
+    const pass = result.params.pass === 'forward' ? 'fwd' : 'fwd+bwd';
+    const label = `${result.implementation} ${pass}`;
     const entry = series.get(label) ?? { label, points: [] };
     entry.points.push({ x: length, y: result.secondsPerToken });
     series.set(label, entry);
