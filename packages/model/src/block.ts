@@ -92,10 +92,10 @@ export class S4DBlock {
     state: SsmState,
     frame: tf.Tensor2D,
   ): { y: tf.Tensor2D; state: SsmState } {
-    const normed = this.norm.apply(frame) as tf.Tensor2D;
-    const next = this.ssm.step(state, normed);
+    const normed = this.norm.applyInference(frame) as tf.Tensor2D;
+    const next = this.ssm.step(state, normed, frame);
     normed.dispose();
-    const y = tf.tidy(() => this.residualFfn(tf.add(frame, next.y)));
+    const y = this.residualFfn(next.y);
     next.y.dispose();
     return { y: y as tf.Tensor2D, state: next.state };
   }
@@ -111,19 +111,24 @@ export class S4DBlock {
     state: SsmState,
     x: tf.Tensor3D,
   ): { y: tf.Tensor3D; state: SsmState } {
-    const normed = this.norm.apply(x) as tf.Tensor3D;
-    const next = this.ssm.advance(state, normed);
+    const normed = this.norm.applyInference(x) as tf.Tensor3D;
+    const next = this.ssm.advance(state, normed, x);
     normed.dispose();
-    const y = tf.tidy(() => this.residualFfn(tf.add(x, next.y)));
+    const y = this.residualFfn(next.y);
     next.y.dispose();
     return { y: y as tf.Tensor3D, state: next.state };
   }
 
+  /** Computes `x + ffn(ffn_norm(x))` with the forward-only kernels; returns a new tensor. */
   private residualFfn(x: tf.Tensor): tf.Tensor {
-    if (this.ffnNorm === undefined || this.ffn === undefined) {
-      return x;
+    const ffnNorm = this.ffnNorm;
+    const ffn = this.ffn;
+    if (ffnNorm === undefined || ffn === undefined) {
+      return tf.clone(x);
     }
-    return tf.add(x, this.ffn.apply(this.ffnNorm.apply(x)));
+    return tf.tidy(() =>
+      tf.add(x, ffn.applyInference(ffnNorm.applyInference(x))),
+    );
   }
 
   private dropout(

@@ -2,6 +2,7 @@ import type { ModelConfig } from '@s4d/config';
 import * as tf from '@tensorflow/tfjs-core';
 import { gelu, silu } from './layers/activations.js';
 import { Dense } from './layers/dense.js';
+import { geluInference, swigluInference } from './layers/inference_kernels.js';
 import { addPrefixed, type ParameterMap } from './layers/parameters.js';
 
 /**
@@ -56,6 +57,24 @@ export class FeedForward {
       }
       const hidden = tf.mul(silu(this.gate.apply(x)), this.up.apply(x));
       return this.down.apply(hidden);
+    });
+  }
+
+  /**
+   * Applies the network with fused kernels, forward only (no gradient), for
+   * streaming inference.
+   *
+   * @param x Input, [..., hiddenSize].
+   * @returns Output, [..., hiddenSize].
+   */
+  applyInference(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      if (this.gate === undefined) {
+        return this.down.apply(geluInference(this.up.apply(x)));
+      }
+      return this.down.apply(
+        swigluInference(this.gate.apply(x), this.up.apply(x)),
+      );
     });
   }
 

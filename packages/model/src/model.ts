@@ -184,7 +184,7 @@ export class S4DModel {
       h = result.y;
       next.push(result.state);
     }
-    const normed = this.norm.apply(h) as tf.Tensor2D;
+    const normed = this.norm.applyInference(h) as tf.Tensor2D;
     h.dispose();
     return this.finishFrames(state, next, normed);
   }
@@ -224,7 +224,7 @@ export class S4DModel {
     const frames = start.frames + (x.shape[1] as number);
     let sum: tf.Tensor2D | undefined;
     if (start.outputSum !== undefined) {
-      const chunkSum = tf.tidy(() => tf.sum(this.norm.apply(h), 1));
+      const chunkSum = tf.tidy(() => tf.sum(this.norm.applyInference(h), 1));
       sum = tf.add(start.outputSum, chunkSum) as tf.Tensor2D;
       chunkSum.dispose();
     }

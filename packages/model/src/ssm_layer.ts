@@ -11,6 +11,10 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { dropout, gelu, glu } from './layers/activations.js';
 import { Dense } from './layers/dense.js';
+import {
+  geluInference,
+  gluResidualInference,
+} from './layers/inference_kernels.js';
 import { makeVariable, type ParameterMap } from './layers/parameters.js';
 
 /** Names of the SSM parameters, as the reference implementation spells them. */
@@ -119,39 +123,45 @@ export class SsmLayer {
   }
 
   /**
-   * Runs the layer on one frame in recurrent mode.
+   * Runs the layer on one frame in recurrent mode and adds the result to
+   * `residual`, with fused forward-only kernels.
    *
    * @param state The SSM state, [batch, hiddenSize, stateSize / 2, 2].
    * @param frame Input, [batch, hiddenSize].
-   * @returns The output [batch, hiddenSize] and the next state.
+   * @param residual Added to the output, [batch, hiddenSize].
+   * @returns `residual + layer(frame)`, [batch, hiddenSize], and the next state.
    */
   step(
     state: SsmState,
     frame: tf.Tensor2D,
+    residual: tf.Tensor2D,
   ): { y: tf.Tensor2D; state: SsmState } {
     const next = ssmStep(state, frame, this.params, {
       discretization: this.config.discretization,
     });
-    const y = tf.tidy(() => this.project(next.y, false) as tf.Tensor2D);
+    const y = this.projectInference(next.y, residual) as tf.Tensor2D;
     next.y.dispose();
     return { y, state: next.state };
   }
 
   /**
-   * Consumes a chunk in recurrent mode and returns the state after it.
+   * Consumes a chunk in recurrent mode and adds the result to `residual`.
    *
    * @param state The SSM state, [batch, hiddenSize, stateSize / 2, 2].
    * @param u Input, [batch, length, hiddenSize].
-   * @returns The output [batch, length, hiddenSize] and the state after the chunk.
+   * @param residual Added to the output, [batch, length, hiddenSize].
+   * @returns `residual + layer(u)`, [batch, length, hiddenSize], and the
+   *   state after the chunk.
    */
   advance(
     state: SsmState,
     u: tf.Tensor3D,
+    residual: tf.Tensor3D,
   ): { y: tf.Tensor3D; state: SsmState } {
     const next = ssmAdvance(state, u, this.params, {
       discretization: this.config.discretization,
     });
-    const y = tf.tidy(() => this.project(next.y, false) as tf.Tensor3D);
+    const y = this.projectInference(next.y, residual) as tf.Tensor3D;
     next.y.dispose();
     return { y, state: next.state };
   }
@@ -176,6 +186,20 @@ export class SsmLayer {
     }
     const projected = this.output.apply(x);
     return this.config.ssmOutput === 'glu' ? glu(projected) : projected;
+  }
+
+  private projectInference(y: tf.Tensor, residual: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const activated = geluInference(y);
+      if (this.output === undefined) {
+        return tf.add(residual, activated);
+      }
+      const projected = this.output.apply(activated);
+      if (this.config.ssmOutput === 'glu') {
+        return gluResidualInference(residual, projected);
+      }
+      return tf.add(residual, projected);
+    });
   }
 
   /** Number of trainable scalars of one SSM layer for `config`. */

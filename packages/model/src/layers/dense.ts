@@ -56,6 +56,13 @@ export class Dense {
    * @returns Output, [..., outFeatures].
    */
   apply(x: tf.Tensor): tf.Tensor {
+    if (x.rank === 2) {
+      return tf.fused.matMul({
+        a: x as tf.Tensor2D,
+        b: this.weight as tf.Tensor2D,
+        bias: this.bias,
+      });
+    }
     return tf.tidy(() => {
       const leading = x.shape.slice(0, -1);
       const rows = tf.reshape(x, [-1, this.inFeatures]);

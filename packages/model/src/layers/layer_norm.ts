@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { layerNormInference } from './inference_kernels.js';
+import { LAYER_NORM_EPSILON } from './layer_norm_epsilon.js';
 import { makeVariable, type ParameterMap } from './parameters.js';
-
-/** Epsilon added to the variance, as in PyTorch's `nn.LayerNorm`. */
-export const LAYER_NORM_EPSILON = 1e-5;
 
 /**
  * Layer normalization over the last axis with a learned scale and shift:
@@ -48,6 +47,17 @@ export class LayerNorm {
       );
       return tf.add(tf.mul(tf.sub(x, mean), scale), this.bias);
     });
+  }
+
+  /**
+   * Normalizes the last axis of `x` with one fused kernel, forward only (no
+   * gradient), for streaming inference.
+   *
+   * @param x Input, [..., size].
+   * @returns Output, [..., size].
+   */
+  applyInference(x: tf.Tensor): tf.Tensor {
+    return layerNormInference(x, this.weight, this.bias);
   }
 
   /** Number of trainable scalars of a layer norm over `size` features. */
