@@ -44,7 +44,14 @@ console.log(
 
 console.log('\nlayer (ssmForward)');
 console.log(
-  ['length', 'batch', 'fwd ms', 'fwd+bwd ms', 'fwd+bwd us/token'].join('\t'),
+  [
+    'length',
+    'batch',
+    'fwd ms',
+    'fwd+bwd ms',
+    'fwd+bwd cpu ms',
+    'fwd+bwd us/token',
+  ].join('\t'),
 );
 for (const length of options.lengths) {
   const batch = Math.max(1, Math.floor(options.tokens / length));
@@ -70,6 +77,7 @@ for (const length of options.lengths) {
     }
     tf.dispose(result);
   });
+  const forwardBackwardCpu = median.cpu;
 
   const tokens = batch * length;
   console.log(
@@ -78,6 +86,7 @@ for (const length of options.lengths) {
       batch,
       forward.toFixed(1),
       forwardBackward.toFixed(1),
+      forwardBackwardCpu.toFixed(1),
       ((forwardBackward * 1000) / tokens).toFixed(3),
     ].join('\t'),
   );
@@ -85,7 +94,7 @@ for (const length of options.lengths) {
 }
 
 console.log('\nkernel generation (computeKernel)');
-console.log(['length', 'fwd ms', 'fwd+bwd ms'].join('\t'));
+console.log(['length', 'fwd ms', 'fwd+bwd ms', 'fwd+bwd cpu ms'].join('\t'));
 const kernelFields = fields.filter((name) => name !== 'd');
 for (const length of options.lengths) {
   const dk = tf.randomNormal([options.channels, length]);
@@ -113,7 +122,12 @@ for (const length of options.lengths) {
     tf.dispose(result);
   });
   console.log(
-    [length, forward.toFixed(2), forwardBackward.toFixed(2)].join('\t'),
+    [
+      length,
+      forward.toFixed(2),
+      forwardBackward.toFixed(2),
+      median.cpu.toFixed(2),
+    ].join('\t'),
   );
   dk.dispose();
 }
@@ -136,24 +150,43 @@ const step = median(options.repeats, () => {
   current.dataSync();
   current.dispose();
 });
-const advance = median(options.repeats, () => {
+const stepCpu = median.cpu;
+// Step-mode calls are short, so more repeats give the JIT time to optimize.
+const advance = median(Math.max(options.repeats, 25), () => {
   const result = ssmAdvance(state, window, params);
   result.y.dataSync();
   tf.dispose([result.y, result.state]);
 });
-console.log(`ssmStep ms per call\t${(step / steps).toFixed(3)}`);
-console.log(`ssmAdvance ms, 60 steps\t${advance.toFixed(2)}`);
+console.log('\twall ms\tcpu ms');
+console.log(
+  `ssmStep, per call\t${(step / steps).toFixed(3)}\t` +
+    `${(stepCpu / steps).toFixed(3)}`,
+);
+console.log(
+  `ssmAdvance, 60 steps\t${advance.toFixed(2)}\t${median.cpu.toFixed(2)}`,
+);
 
+/**
+ * Runs `run` once to warm up, then `repeats` times, and returns the median
+ * wall time in milliseconds. `median.cpu` holds the median CPU time of the
+ * process for the same runs, which a busy shared machine inflates less.
+ */
 function median(repeats, run) {
   run();
-  const times = [];
+  const wall = [];
+  const cpu = [];
   for (let i = 0; i < repeats; i++) {
     const start = performance.now();
+    const startCpu = process.cpuUsage();
     run();
-    times.push(performance.now() - start);
+    const usage = process.cpuUsage(startCpu);
+    wall.push(performance.now() - start);
+    cpu.push((usage.user + usage.system) / 1000);
   }
-  times.sort((x, y) => x - y);
-  return times[Math.floor(times.length / 2)];
+  const middle = (values) =>
+    values.sort((x, y) => x - y)[Math.floor(values.length / 2)];
+  median.cpu = middle(cpu);
+  return middle(wall);
 }
 
 function parseArguments(argv) {
