@@ -8,6 +8,8 @@ export {
 export type { JsonValue } from './json_value.js';
 export {
   assignParameters,
+  assignTensors,
+  modelFromCheckpoint,
   modelFromContents,
   modelFromSafetensors,
   modelToSafetensors,

@@ -1,6 +1,7 @@
 import { configToJson, type ModelConfig } from '@s4d/config';
 import { build, type S4DModel } from '@s4d/model';
 import * as tf from '@tensorflow/tfjs-core';
+import type { Checkpoint } from './checkpoint_codec.js';
 import {
   checkFormat,
   FORMAT_KEY,
@@ -19,6 +20,7 @@ import {
   serializeSafetensors,
   type TensorToWrite,
 } from './safetensors_writer.js';
+import { SerializeError } from './serialize_error.js';
 import { shapeMismatch, tensorToWrite, valuesFor } from './tensor_codec.js';
 
 /** The part of a model that `saveModel` reads: its config and parameters. */
@@ -90,28 +92,12 @@ export function assignParameters(
   tensors: ReadonlyMap<string, SafetensorsTensor>,
   source: string,
 ): void {
-  const problems: string[] = [];
-  for (const [name, variable] of parameters) {
-    const tensor = tensors.get(name);
-    if (tensor === undefined) {
-      problems.push(`parameter '${name}' is missing from the file`);
-      continue;
-    }
-    const mismatch = shapeMismatch(name, tensor.shape, variable.shape);
-    if (mismatch !== undefined) {
-      problems.push(mismatch);
-    }
-  }
-  for (const name of tensors.keys()) {
-    if (!parameters.has(name)) {
-      problems.push(`tensor '${name}' is not a parameter of the model`);
-    }
-  }
+  const problems = findMismatches(parameters, tensors, 'file');
   if (problems.length > 0) {
     throw new SafetensorsError(
       source,
       undefined,
-      `file does not match the model, which was left unchanged (${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}): ${problems.join('; ')}`,
+      `file does not match the model, which was left unchanged (${describeCount(problems)}): ${problems.join('; ')}`,
     );
   }
 
@@ -129,6 +115,96 @@ export function assignParameters(
       variable.assign(tf.tensor(values, variable.shape, variable.dtype));
     });
   }
+}
+
+/**
+ * Rebuilds the model stored in a checkpoint, for resuming training or for
+ * evaluation.
+ *
+ * @param checkpoint A checkpoint from `loadCheckpoint`. Its tensors stay
+ *   owned by the caller, who may dispose them afterwards.
+ * @returns A new model, which the caller disposes.
+ * @throws SerializeError if the parameters do not match the model config;
+ *   nothing is leaked then.
+ * @throws ConfigError if the model config is invalid.
+ */
+export function modelFromCheckpoint(
+  checkpoint: Pick<Checkpoint, 'modelConfig' | 'parameters'>,
+): S4DModel {
+  const model = build(checkpoint.modelConfig);
+  try {
+    assignTensors(model.parameters(), checkpoint.parameters, 'checkpoint');
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
+}
+
+/**
+ * Assigns tfjs tensors to the variables of the same names, all or nothing:
+ * every name, shape and dtype is checked before any variable is assigned.
+ *
+ * @param parameters The variables to assign, by name.
+ * @param tensors The new values by the same names. They stay owned by the
+ *   caller, who may dispose them afterwards.
+ * @param source What the tensors came from, for errors.
+ * @throws SerializeError listing every missing, extra or mismatched tensor.
+ */
+export function assignTensors(
+  parameters: Map<string, tf.Variable>,
+  tensors: ReadonlyMap<string, tf.Tensor>,
+  source: string,
+): void {
+  const problems = findMismatches(parameters, tensors, source);
+  if (problems.length > 0) {
+    throw new SerializeError(
+      `assignTensors: the ${source} tensors do not match the model, which was left unchanged (${describeCount(problems)}): ${problems.join('; ')}`,
+    );
+  }
+  for (const [name, variable] of parameters) {
+    variable.assign(tensors.get(name) as tf.Tensor);
+  }
+}
+
+/**
+ * Lists how `tensors` differs from `parameters`: missing or extra names,
+ * other shapes and, for tfjs tensors, other dtypes.
+ *
+ * @param origin Where the tensors came from, used in the messages.
+ */
+function findMismatches(
+  parameters: Map<string, tf.Variable>,
+  tensors: ReadonlyMap<string, { shape: number[]; dtype: string }>,
+  origin: string,
+): string[] {
+  const problems: string[] = [];
+  for (const [name, variable] of parameters) {
+    const tensor = tensors.get(name);
+    if (tensor === undefined) {
+      problems.push(`parameter '${name}' is missing from the ${origin}`);
+      continue;
+    }
+    const mismatch = shapeMismatch(name, tensor.shape, variable.shape);
+    if (mismatch !== undefined) {
+      problems.push(mismatch);
+    }
+    if (tensor instanceof tf.Tensor && tensor.dtype !== variable.dtype) {
+      problems.push(
+        `tensor '${name}' has dtype ${tensor.dtype}, but the model expects ${variable.dtype}`,
+      );
+    }
+  }
+  for (const name of tensors.keys()) {
+    if (!parameters.has(name)) {
+      problems.push(`tensor '${name}' is not a parameter of the model`);
+    }
+  }
+  return problems;
+}
+
+function describeCount(problems: string[]): string {
+  return `${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}`;
 }
 
 /**

@@ -5,11 +5,17 @@ import { initBackend } from '@s4d/runtime';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  assignTensors,
   decodeTensorData,
+  disposeCheckpoint,
+  loadCheckpoint,
   loadModel,
   loadParametersInto,
+  modelFromCheckpoint,
   readSafetensorsFile,
   SafetensorsError,
+  SerializeError,
+  saveCheckpoint,
   saveModel,
   serializeSafetensors,
   type TensorToWrite,
@@ -374,5 +380,86 @@ describe('loadParametersInto', () => {
     model.dispose();
 
     expect(error).toBeInstanceOf(SafetensorsError);
+  });
+});
+
+describe('modelFromCheckpoint', () => {
+  const folder = useTempFolder();
+
+  it('gives identical outputs', async () => {
+    const model = build(config, { seed: 8 });
+    const path = await saveCheckpoint(folder.path, {
+      parameters: model.parameters(),
+      modelConfig: model.config,
+      optimizerState: new Map(),
+      step: 10,
+      epoch: 1,
+      rngState: 12345,
+      trainingConfig: {},
+    });
+    const checkpoint = await loadCheckpoint(path);
+    const restored = modelFromCheckpoint(checkpoint);
+    disposeCheckpoint(checkpoint);
+
+    expect(outputOf(restored)).toEqual(outputOf(model));
+    model.dispose();
+    restored.dispose();
+  });
+
+  it('rejects missing parameters without leaking', async () => {
+    const model = build(config, { seed: 8 });
+    const parameters = new Map(model.parameters());
+    parameters.delete('norm.weight');
+    const before = tf.memory().numTensors;
+    let message = '';
+    try {
+      modelFromCheckpoint({ modelConfig: model.config, parameters });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    model.dispose();
+
+    expect(message).toBe(
+      "assignTensors: the checkpoint tensors do not match the model, which was left unchanged (1 problem): parameter 'norm.weight' is missing from the checkpoint",
+    );
+    expect(tf.memory().numTensors).toBe(before - model.parameters().size);
+  });
+});
+
+describe('assignTensors', () => {
+  it('keeps values after the source is disposed', () => {
+    const source = build(config, { seed: 9 });
+    const target = build(config, { seed: 10 });
+    const expected = snapshot(source);
+    assignTensors(target.parameters(), source.parameters(), 'test');
+    source.dispose();
+
+    expect(snapshot(target)).toEqual(expected);
+    target.dispose();
+  });
+
+  it('rejects another dtype', () => {
+    const model = build(config, { seed: 9 });
+    const before = snapshot(model);
+    const tensors = new Map<string, tfc.Tensor>(model.parameters());
+    const shape = model.parameters().get('norm.weight')?.shape ?? [];
+    const wrong = tf.zeros(shape, 'int32');
+    tensors.set('norm.weight', wrong);
+    const error = (() => {
+      try {
+        assignTensors(model.parameters(), tensors, 'test');
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+
+    expect(error).toBeInstanceOf(SerializeError);
+    expect((error as Error).message).toBe(
+      "assignTensors: the test tensors do not match the model, which was left unchanged (1 problem): tensor 'norm.weight' has dtype int32, but the model expects float32",
+    );
+    expect(snapshot(model)).toEqual(before);
+    wrong.dispose();
+    model.dispose();
   });
 });
