@@ -203,7 +203,7 @@ describe('causalConv', () => {
     const { u, kernel } = tensorsOf(problem);
     const y = causalConv(u, kernel).dataSync();
 
-    // Every 61st time step plus the last one keeps the reference fast.
+    // Every 61st time step and the last 61 steps keep the reference fast.
     const actual: number[] = [];
     const expected: number[] = [];
     for (let t = 0; t < shape.length; t += t + 61 < shape.length ? 61 : 1) {
@@ -344,6 +344,29 @@ describe('causalConv gradients', () => {
       relativeError(dkernel?.dataSync() ?? [], expectedKernel),
     ).toBeLessThan(1e-4);
     tf.dispose([u, kernel, w, du as Tensor, dkernel as Tensor]);
+  });
+
+  it('match direct sums across channel tiles', () => {
+    // 37 channels span two full tiles of 16 and a partial one.
+    const problem = makeProblem({ batch: 2, length: 60, channels: 37 }, 21);
+    const { y, du, dkernel } = runConvolution(problem);
+    const { shape } = problem;
+
+    expect(
+      relativeError(y, convolveFloat64(problem.u, problem.kernel, shape)),
+    ).toBeLessThan(TOLERANCE);
+    expect(
+      relativeError(
+        du,
+        inputGradientFloat64(problem.dy, problem.kernel, shape),
+      ),
+    ).toBeLessThan(TOLERANCE);
+    expect(
+      relativeError(
+        dkernel,
+        kernelGradientFloat64(problem.dy, problem.u, shape),
+      ),
+    ).toBeLessThan(TOLERANCE);
   });
 
   it('work with a constant kernel', () => {
