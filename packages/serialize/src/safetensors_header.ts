@@ -189,7 +189,7 @@ function parseMetadata(value: unknown, source: string): Record<string, string> {
     );
   }
 
-  const metadata: Record<string, string> = {};
+  const metadata: [string, string][] = [];
   for (const [key, entry] of Object.entries(value)) {
     if (typeof entry !== 'string') {
       throw new SafetensorsError(
@@ -198,9 +198,9 @@ function parseMetadata(value: unknown, source: string): Record<string, string> {
         `${METADATA_KEY} value '${key}' must be a string, got ${describeJson(entry)}`,
       );
     }
-    metadata[key] = entry;
+    metadata.push([key, entry]);
   }
-  return metadata;
+  return Object.fromEntries(metadata);
 }
 
 function parseTensorInfo(

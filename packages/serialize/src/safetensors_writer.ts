@@ -83,21 +83,27 @@ export function serializeSafetensors(
     return nameA < nameB ? -1 : 1;
   });
 
-  const header: Record<string, unknown> = {};
+  // The header is built from entries because assigning a key such as
+  // `__proto__` to a plain object would change its prototype instead.
+  const headerEntries: [string, unknown][] = [];
   if (options.metadata !== undefined) {
-    header[METADATA_KEY] = checkMetadata(options.metadata, source);
+    headerEntries.push([METADATA_KEY, checkMetadata(options.metadata, source)]);
   }
   let offset = 0;
   for (const [name, tensor] of entries) {
     const end = offset + tensor.data.byteLength;
-    header[name] = {
-      dtype: tensor.dtype,
-      shape: [...tensor.shape],
-      data_offsets: [offset, end],
-    };
+    headerEntries.push([
+      name,
+      {
+        dtype: tensor.dtype,
+        shape: [...tensor.shape],
+        data_offsets: [offset, end],
+      },
+    ]);
     offset = end;
   }
 
+  const header = Object.fromEntries(headerEntries);
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerLength = Math.ceil(json.length / 8) * 8;
   const output = new Uint8Array(8 + headerLength + offset);

@@ -96,6 +96,18 @@ describe('serializeSafetensors round trip', () => {
     expect(parseSafetensors(bytes).metadata).toEqual(metadata);
   });
 
+  it('round-trips the name __proto__', () => {
+    const tensors = new Map<string, TensorToWrite>([
+      ['__proto__', { dtype: 'U8', shape: [1], data: new Uint8Array([5]) }],
+    ]);
+    const metadata = JSON.parse('{"__proto__": "kept"}');
+    const file = parseSafetensors(serializeSafetensors(tensors, { metadata }));
+    const stored = Object.getOwnPropertyDescriptor(file.metadata, '__proto__');
+
+    expect([...file.tensors.keys()]).toEqual(['__proto__']);
+    expect(stored?.value).toBe('kept');
+  });
+
   it('round-trips scalars and empty tensors', () => {
     const tensors = new Map<string, TensorToWrite>([
       ['scalar', { dtype: 'F32', shape: [], data: new Float32Array([4]) }],
