@@ -14,8 +14,7 @@ import {
 import { readValues, writeOutputs } from './backend_io.js';
 import { SsmError } from './errors.js';
 import { modesFor } from './mode_cache.js';
-import type { ParamInputs } from './modes.js';
-import { readFinite } from './modes.js';
+import { type ParamInputs, readFinite } from './modes.js';
 import {
   checkDiscretization,
   checkParams,
@@ -49,8 +48,8 @@ interface VandermondeAttrs {
  *
  * Runs as one registered tfjs kernel on the WASM or CPU backend, in float64
  * from the float32 parameters, without an [H, M, length] tensor. It is
- * differentiable with respect to every field of `params` except `d`, which
- * the kernel does not use.
+ * differentiable with respect to every field of `params`, and the gradient
+ * with respect to `d` is zero because K does not depend on D.
  *
  * @example
  * const params = initSsmParams({ channels: 4, stateSize: 8, seed: 1 });

@@ -22,6 +22,7 @@ import {
   describeValue,
   expectShape,
   type SsmParams,
+  type SsmSizes,
   type SsmState,
 } from './params.js';
 import { runRecurrence } from './recurrence.js';
@@ -74,14 +75,22 @@ export function ssmStep(
   params: SsmParams,
   options: DiscretizationOptions = {},
 ): { y: Tensor2D; state: SsmState } {
-  const { channels } = checkParams('ssmStep', params);
+  const sizes = checkParams('ssmStep', params);
+  const { channels } = sizes;
   checkTensor('ssmStep', 'ut', ut, 2);
   if (ut.shape[1] !== channels) {
     throw new SsmError(
       `ssmStep: ut must have shape [batch, ${channels}], got [${ut.shape}].`,
     );
   }
-  const [y, next] = runRecurrenceKernel('ssmStep', state, ut, params, options);
+  const [y, next] = runRecurrenceKernel(
+    'ssmStep',
+    sizes,
+    state,
+    ut,
+    params,
+    options,
+  );
   return { y: y as Tensor2D, state: next };
 }
 
@@ -109,7 +118,8 @@ export function ssmAdvance(
   params: SsmParams,
   options: DiscretizationOptions = {},
 ): { y: Tensor3D; state: SsmState } {
-  const { channels } = checkParams('ssmAdvance', params);
+  const sizes = checkParams('ssmAdvance', params);
+  const { channels } = sizes;
   checkTensor('ssmAdvance', 'u', u, 3);
   if (u.shape[2] !== channels || (u.shape[1] ?? 0) < 1) {
     throw new SsmError(
@@ -119,6 +129,7 @@ export function ssmAdvance(
   }
   const [y, next] = runRecurrenceKernel(
     'ssmAdvance',
+    sizes,
     state,
     u,
     params,
@@ -127,14 +138,15 @@ export function ssmAdvance(
   return { y: y as Tensor3D, state: next };
 }
 
+/** Checks the state and options and runs the recurrence kernel. */
 function runRecurrenceKernel(
   caller: string,
+  { channels, modes }: SsmSizes,
   state: SsmState,
   u: Tensor,
   params: SsmParams,
   options: DiscretizationOptions,
 ): [Tensor, SsmState] {
-  const { channels, modes } = checkParams(caller, params);
   const discretization = checkDiscretization(caller, options.discretization);
   const batch = u.shape[0] ?? 0;
   checkBatch(caller, batch);

@@ -269,6 +269,17 @@ describe('computeKernel gradient', () => {
     disposeParams(params);
   });
 
+  it('gives a zero gradient for d', () => {
+    const params = initSsmParams({ channels: 2, stateSize: 4, seed: 2 });
+    const [dD] = tf.grads((d: Tensor) =>
+      tf.sum(computeKernel({ ...params, d } as SsmParams, 16)),
+    )([params.d]);
+
+    expect(Array.from(dD?.dataSync() ?? [])).toEqual([0, 0]);
+    tf.dispose(dD);
+    disposeParams(params);
+  });
+
   it('gives gradients without b', () => {
     const params = initSsmParams({ channels: 2, stateSize: 4, seed: 2 });
     const [dLogDt] = tf.grads((logDt: Tensor) =>
