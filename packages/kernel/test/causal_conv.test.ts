@@ -222,6 +222,32 @@ describe('causalConv', () => {
     tf.dispose([u, kernel]);
   });
 
+  it('matches a direct sum at length 65536', () => {
+    // Transforms of size 131072 use tiles of 8 channels, so 9 channels make
+    // one full tile and one partial one.
+    const shape = { batch: 1, length: 65536, channels: 9 };
+    const problem = makeProblem(shape, 17);
+    const { u, kernel } = tensorsOf(problem);
+    const y = causalConv(u, kernel).dataSync();
+
+    const actual: number[] = [];
+    const expected: number[] = [];
+    for (const t of [0, 1, 4095, 32768, 65534, 65535]) {
+      for (let h = 0; h < shape.channels; h++) {
+        let sum = 0;
+        for (let s = 0; s <= t; s++) {
+          sum +=
+            (problem.kernel[h * shape.length + s] as number) *
+            (problem.u[(t - s) * shape.channels + h] as number);
+        }
+        expected.push(sum);
+        actual.push(y[t * shape.channels + h] as number);
+      }
+    }
+    expect(relativeError(actual, expected)).toBeLessThan(TOLERANCE);
+    tf.dispose([u, kernel]);
+  });
+
   for (const length of [60, 1000]) {
     it(`leaks nothing backward in time at length ${length}`, () => {
       const values = new Float32Array(length);

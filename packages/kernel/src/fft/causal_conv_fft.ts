@@ -6,7 +6,6 @@ import {
   fftSizeFor,
   pffftHeap,
   pffftModule,
-  TILE_CHANNELS,
 } from './pffft.js';
 import {
   gather,
@@ -45,15 +44,15 @@ export function convolveForward(
 ): void {
   const { batch, length, channels } = shape;
   const workspace = acquireWorkspace(fftSizeFor(length));
-  const { size, setup, stride } = workspace;
+  const { size, setup, stride, tileChannels } = workspace;
   const heap = pffftHeap();
   const pffft = pffftModule();
   const scale = 1 / size;
 
-  zeroRange(heap, workspace.signalA, stride, length, size);
+  zeroRange(heap, workspace.signalA, stride, length, size, tileChannels);
 
-  for (let h0 = 0; h0 < channels; h0 += TILE_CHANNELS) {
-    const count = Math.min(TILE_CHANNELS, channels - h0);
+  for (let h0 = 0; h0 < channels; h0 += tileChannels) {
+    const count = Math.min(tileChannels, channels - h0);
     loadKernelSpectra(workspace, kernel, h0, count, length);
     const input = tileLayout(workspace, shape, h0, count, workspace.signalA);
     const output = tileLayout(workspace, shape, h0, count, workspace.product);
@@ -135,17 +134,24 @@ export function convolveBackward(
   const { dy, kernel, u, uSpectrum, du, dkernel } = arrays;
   const { batch, length, channels } = shape;
   const workspace = acquireWorkspace(fftSizeFor(length));
-  const { size, setup, stride } = workspace;
+  const { size, setup, stride, tileChannels } = workspace;
   const heap = pffftHeap();
   const pffft = pffftModule();
   const scale = 1 / size;
 
   // Reversed dy occupies positions 0 and size - length + 1 .. size - 1.
-  zeroRange(heap, workspace.signalA, stride, 1, size - length + 1);
-  zeroRange(heap, workspace.signalB, stride, length, size);
+  zeroRange(
+    heap,
+    workspace.signalA,
+    stride,
+    1,
+    size - length + 1,
+    tileChannels,
+  );
+  zeroRange(heap, workspace.signalB, stride, length, size, tileChannels);
 
-  for (let h0 = 0; h0 < channels; h0 += TILE_CHANNELS) {
-    const count = Math.min(TILE_CHANNELS, channels - h0);
+  for (let h0 = 0; h0 < channels; h0 += tileChannels) {
+    const count = Math.min(tileChannels, channels - h0);
     if (du !== null && kernel !== null) {
       loadKernelSpectra(workspace, kernel, h0, count, length);
     }
@@ -255,7 +261,7 @@ function zeroRange(
   stride: number,
   start: number,
   end: number,
-  count = TILE_CHANNELS,
+  count: number,
 ): void {
   for (let j = 0; j < count; j++) {
     const offset = group + j * stride;

@@ -16,7 +16,14 @@ export const BACKWARD = 1;
  * Channels processed together by one pass of the convolution loops. Sixteen
  * float32 channels fill one 64-byte cache line of a `[batch, length, H]` row.
  */
-export const TILE_CHANNELS = 16;
+const TILE_CHANNELS = 16;
+
+/**
+ * Transform size above which tiles get fewer channels. A workspace holds
+ * about `(6 * tileChannels + 2) * size` floats, so it stays near 25 MiB up to
+ * size 2^20, where tiles reach one channel.
+ */
+const FULL_TILE_MAX_SIZE = 1 << 16;
 
 /** Workspaces kept alive for reuse, one per transform size. */
 const MAX_CACHED_WORKSPACES = 4;
@@ -31,6 +38,8 @@ export interface FftWorkspace {
   size: number;
   /** The PFFFT setup pointer (bytes) for `size`. */
   setup: number;
+  /** Channels per tile, and buffers per group. */
+  tileChannels: number;
   /** Distance in floats between two channels' buffers of one group. */
   stride: number;
   /** Scratch area that PFFFT needs for one transform. */
@@ -38,11 +47,11 @@ export interface FftWorkspace {
   /** A spectrum shared by all channels of a tile. */
   spectrum: number;
   /**
-   * `TILE_CHANNELS` spectra, `size` apart with no padding, so a tile of
+   * `tileChannels` spectra, `size` apart with no padding, so a tile of
    * `[batch, channels, size]` spectra moves in one copy.
    */
   spectra: number;
-  /** Per-channel groups, `TILE_CHANNELS` buffers each, `stride` apart. */
+  /** Per-channel groups, `tileChannels` buffers each, `stride` apart. */
   signalA: number;
   signalB: number;
   product: number;
@@ -124,8 +133,12 @@ function createWorkspace(size: number): FftWorkspace {
   // 16 floats of padding keep the 16-byte alignment that PFFFT needs and stop
   // buffers that are a power of two apart from sharing cache sets.
   const stride = size + 16;
-  const groupFloats = TILE_CHANNELS * stride;
-  const totalFloats = 2 * stride + TILE_CHANNELS * size + 5 * groupFloats;
+  const tileChannels =
+    size <= FULL_TILE_MAX_SIZE
+      ? TILE_CHANNELS
+      : Math.max(1, Math.floor((TILE_CHANNELS * FULL_TILE_MAX_SIZE) / size));
+  const groupFloats = tileChannels * stride;
+  const totalFloats = 2 * stride + tileChannels * size + 5 * groupFloats;
   const block = pffft._pffft_aligned_malloc(totalFloats * 4);
   if (block === 0) {
     pffft._pffft_destroy_setup(setup);
@@ -136,11 +149,12 @@ function createWorkspace(size: number): FftWorkspace {
   liveBlocks++;
 
   const base = block / 4;
-  const groups = base + 2 * stride + TILE_CHANNELS * size;
+  const groups = base + 2 * stride + tileChannels * size;
   pffft.HEAPF32.fill(0, base, base + totalFloats);
   return {
     size,
     setup,
+    tileChannels,
     stride,
     block,
     work: base,
