@@ -40,11 +40,18 @@ export interface DiscreteModes {
   bBarIm: Float64Array;
 }
 
+/** ln(Number.MAX_VALUE), rounded: Math.exp overflows to Infinity above it. */
+const MAX_LOG = 709.78;
+
+/** Math.exp rounds to 0 below about this (exp(-745.14) is 0). */
+const MIN_LOG = -745.13;
+
 /**
  * Reads the parameter inputs of a kernel into float64 mode values.
  *
  * @param caller The public function name that error messages start with.
- * @throws SsmError if a parameter contains NaN or an infinity.
+ * @throws SsmError if a parameter contains NaN or an infinity, or if dt or A
+ *   overflows, or A underflows to 0.
  */
 export function readModes(
   caller: string,
@@ -81,11 +88,34 @@ export function readModes(
   };
 
   for (let h = 0; h < channels; h++) {
-    values.dt[h] = Math.exp(logDt[h] as number);
+    const dt = Math.exp(logDt[h] as number);
+    if (dt === Number.POSITIVE_INFINITY) {
+      throw new SsmError(
+        `${caller}: params.logDt must be below about ${MAX_LOG}, so that ` +
+          `exp(logDt) is finite, got ${logDt[h]} at flat index ${h}.`,
+      );
+    }
+    values.dt[h] = dt;
   }
   for (let k = 0; k < size; k++) {
-    values.aRe[k] = -Math.exp(logAReal[k] as number);
-    values.aIm[k] = aImag[k] as number;
+    const aRe = -Math.exp(logAReal[k] as number);
+    const aIm = aImag[k] as number;
+    if (aRe === Number.NEGATIVE_INFINITY) {
+      throw new SsmError(
+        `${caller}: params.logAReal must be below about ${MAX_LOG}, so that ` +
+          `exp(logAReal) is finite, got ${logAReal[k]} at flat index ${k}.`,
+      );
+    }
+    if (aRe === 0 && aIm === 0) {
+      // Bbar divides by A.
+      throw new SsmError(
+        `${caller}: params.logAReal must be above about ${MIN_LOG} where ` +
+          `aImag is 0, so that A is non-zero, got ${logAReal[k]} at flat ` +
+          `index ${k}.`,
+      );
+    }
+    values.aRe[k] = aRe;
+    values.aIm[k] = aIm;
     values.cRe[k] = c[2 * k] as number;
     values.cIm[k] = c[2 * k + 1] as number;
     if (b !== undefined) {

@@ -382,6 +382,50 @@ describe('computeKernel input checks', () => {
     disposeParams(params);
   });
 
+  it('rejects a logDt that overflows', () => {
+    const params = initSsmParams({ channels: 2, stateSize: 4, seed: 1 });
+    const bad = { ...params, logDt: tf.tensor1d([0, 800]) } as SsmParams;
+
+    expect(() => computeKernel(bad, 10)).toThrow(
+      'computeKernel: params.logDt must be below about 709.78, so that exp(logDt) is finite, got 800 at flat index 1.',
+    );
+    tf.dispose(bad.logDt);
+    disposeParams(params);
+  });
+
+  it('rejects a logAReal that overflows', () => {
+    const params = initSsmParams({ channels: 2, stateSize: 4, seed: 1 });
+    const bad = {
+      ...params,
+      logAReal: tf.tensor2d([0, 0, 750, 0], [2, 2]),
+    } as SsmParams;
+
+    expect(() => computeKernel(bad, 10)).toThrow(
+      'computeKernel: params.logAReal must be below about 709.78, so that exp(logAReal) is finite, got 750 at flat index 2.',
+    );
+    tf.dispose(bad.logAReal);
+    disposeParams(params);
+  });
+
+  it('rejects an A of zero', () => {
+    const params = initSsmParams({
+      channels: 1,
+      stateSize: 4,
+      init: 'real',
+      seed: 1,
+    });
+    const bad = {
+      ...params,
+      logAReal: tf.tensor2d([[0, -800]]),
+    } as SsmParams;
+
+    expect(() => computeKernel(bad, 10)).toThrow(
+      'computeKernel: params.logAReal must be above about -745.13 where aImag is 0, so that A is non-zero, got -800 at flat index 1.',
+    );
+    tf.dispose(bad.logAReal);
+    disposeParams(params);
+  });
+
   for (const length of [0, -3, 2.5, Number.NaN]) {
     it(`rejects length ${length}`, () => {
       const params = initSsmParams({ channels: 2, stateSize: 4, seed: 1 });
