@@ -80,6 +80,18 @@ describe('discretize', () => {
     tf.dispose(Object.values(params));
   });
 
+  it('keeps the tensor count stable', () => {
+    const params = initSsmParams({ channels: 2, stateSize: 4, seed: 2 });
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) {
+      const { aBar, bBar } = discretize(params, 'bilinear');
+      tf.dispose([aBar, bBar]);
+    }
+
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(Object.values(params));
+  });
+
   it('rejects an unknown method', () => {
     const params = initSsmParams({ channels: 2, stateSize: 4, seed: 2 });
     const attempt = () =>

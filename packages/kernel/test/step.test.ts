@@ -319,6 +319,21 @@ describe('ssmAdvance', () => {
     disposeParams(params);
   });
 
+  it('keeps the tensor count stable', () => {
+    const params = initSsmParams({ channels: 3, stateSize: 8, seed: 1 });
+    const u = tf.ones([2, 5, 3]) as Tensor3D;
+    const state = initSsmState(2, params);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) {
+      const result = ssmAdvance(state, u, params);
+      tf.dispose([result.y, result.state]);
+    }
+
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([u, state]);
+    disposeParams(params);
+  });
+
   it('rejects a mismatched H in u', () => {
     const params = initSsmParams({ channels: 3, stateSize: 8, seed: 1 });
     const state = initSsmState(1, params);
