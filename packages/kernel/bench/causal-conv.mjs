@@ -3,10 +3,12 @@
 //
 // Usage: node bench/causal-conv.mjs [--channels 256] [--tokens 16384]
 //          [--repeats 7] [--lengths 64,128,...] [--backend wasm|cpu]
-//          [--baseline-max 256]
+//          [--baseline-max 256] [--batch B]
 //
-// Each length runs with batch = tokens / length (at least 1), so the columns
-// in microseconds per token compare lengths at equal work. "fwd+bwd" is one
+// Each length runs with batch = tokens / length (at least 1), or with a fixed
+// --batch, and the column in microseconds per token compares lengths. With a
+// fixed token count, long lengths run at small batches, where the per-channel
+// kernel work (its transforms and its gradient) weighs as much as the input's. "fwd+bwd" is one
 // tf.grads call of causalConv with respect to u and the kernel, given the
 // output gradient dy, so it times the forward pass and both gradients. Besides
 // wall time, each cell reports the process's CPU time (user plus system),
@@ -21,7 +23,10 @@ const tf = await initBackend({ backend: options.backend });
 
 console.log(
   `backend ${tf.getBackend()}, channels ${options.channels}, ` +
-    `tokens ${options.tokens}, median of ${options.repeats} runs`,
+    (options.batch === undefined
+      ? `tokens ${options.tokens}`
+      : `batch ${options.batch}`) +
+    `, median of ${options.repeats} runs`,
 );
 console.log(
   [
@@ -37,7 +42,8 @@ console.log(
 );
 
 for (const length of options.lengths) {
-  const batch = Math.max(1, Math.floor(options.tokens / length));
+  const batch =
+    options.batch ?? Math.max(1, Math.floor(options.tokens / length));
   const u = tf.randomNormal([batch, length, options.channels]);
   const kernel = tf.randomNormal([options.channels, length]);
   const dy = tf.randomNormal([batch, length, options.channels]);
@@ -126,6 +132,7 @@ function parseArguments(args) {
     repeats: 7,
     backend: 'wasm',
     baselineMax: 256,
+    batch: undefined,
     lengths: [64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384],
   };
   for (let i = 0; i < args.length; i += 2) {
@@ -146,6 +153,9 @@ function parseArguments(args) {
         break;
       case '--backend':
         parsed.backend = value;
+        break;
+      case '--batch':
+        parsed.batch = Number(value);
         break;
       case '--baseline-max':
         parsed.baselineMax = Number(value);

@@ -23,8 +23,9 @@ import {
  * PFFFT real transforms of the next size of at least `2 * length` that PFFFT
  * accepts, so cost grows as `length * log(length)` and any length works.
  * Differentiable with respect to both arguments. While a gradient tape is
- * recording, the spectra of `u` are kept for the backward pass: a
- * `[batch, channels, n]` float32 tensor, about twice the size of `u`.
+ * recording, the spectra of `u` and `kernel` are kept for the backward pass:
+ * float32 tensors `[batch, channels, n]` and `[channels, n]`, about twice the
+ * size of `u` and `kernel`.
  *
  * @example
  * const y = causalConv(tf.ones([1, 3, 1]), tf.tensor2d([[1, 0.5, 0.25]]));
@@ -67,22 +68,23 @@ export function causalConv(u: Tensor3D, kernel: Tensor2D): Tensor3D {
   return differentiableConv(u, kernel) as Tensor3D;
 }
 
-/** Runs the forward kernel; returns `y` and the spectra of `u`. */
+/** Runs the forward kernel; returns `y` and the spectra of `u` and `kernel`. */
 function runForward(
   u: Tensor,
   kernel: Tensor,
   saveSpectrum: boolean,
-): [Tensor3D, Tensor] {
+): [Tensor3D, Tensor, Tensor] {
   const attrs: CausalConvAttrs = { saveSpectrum };
-  const [y, uSpectrum] = engine().runKernel(
+  const [y, uSpectrum, kernelSpectrum] = engine().runKernel(
     CAUSAL_CONV,
     { u, kernel },
     attrs as unknown as Record<string, boolean>,
-  ) as [Tensor3D, Tensor];
+  ) as [Tensor3D, Tensor, Tensor];
   if (!saveSpectrum) {
     uSpectrum.dispose();
+    kernelSpectrum.dispose();
   }
-  return [y, uSpectrum];
+  return [y, uSpectrum, kernelSpectrum];
 }
 
 /**
@@ -95,16 +97,16 @@ function runForward(
 const differentiableConv = customGrad(
   (...args: Array<Tensor | GradSaveFunc>) => {
     const [u, kernel, save] = args as [Tensor, Tensor, GradSaveFunc];
-    const [y, uSpectrum] = runForward(u, kernel, true);
-    save([kernel, uSpectrum]);
+    const [y, uSpectrum, kernelSpectrum] = runForward(u, kernel, true);
+    save([uSpectrum, kernelSpectrum]);
     return {
       value: y,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [savedKernel, savedSpectrum] = saved as [Tensor, Tensor];
+        const [savedU, savedKernel] = saved as [Tensor, Tensor];
         return engine().runKernel(CAUSAL_CONV_BACKPROP, {
           dy,
-          kernel: savedKernel,
-          uSpectrum: savedSpectrum,
+          uSpectrum: savedU,
+          kernelSpectrum: savedKernel,
         }) as Tensor[];
       },
     };

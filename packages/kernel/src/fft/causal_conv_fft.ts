@@ -15,6 +15,17 @@ import {
   type TileLayout,
 } from './strided_copy.js';
 
+/**
+ * Spectra of the forward inputs in PFFFT's internal order, with n the
+ * transform size.
+ */
+export interface SavedSpectra {
+  /** Spectra of `u`, `[batch, channels, n]`. */
+  u: Float32Array;
+  /** Spectra of the kernels, `[channels, n]`. */
+  kernel: Float32Array;
+}
+
 /** The sizes of a `[batch, length, channels]` signal. */
 export interface ConvShape {
   batch: number;
@@ -32,14 +43,14 @@ export interface ConvShape {
  * @param u Input, `[batch, length, channels]`, row-major.
  * @param kernel Per-channel kernels, `[channels, length]`, row-major.
  * @param y Output, `[batch, length, channels]`; every element is written.
- * @param uSpectrum Output for the spectra of `u`, `[batch, channels, n]` in
- *   PFFFT's internal order, for `convolveBackward`; null to skip them.
+ * @param spectra Outputs for the spectra that `convolveBackward` reuses, or
+ *   null to skip them.
  */
 export function convolveForward(
   u: Float32Array,
   kernel: Float32Array,
   y: Float32Array,
-  uSpectrum: Float32Array | null,
+  spectra: SavedSpectra | null,
   shape: ConvShape,
 ): void {
   const { batch, length, channels } = shape;
@@ -54,6 +65,9 @@ export function convolveForward(
   for (let h0 = 0; h0 < channels; h0 += tileChannels) {
     const count = Math.min(tileChannels, channels - h0);
     loadKernelSpectra(workspace, kernel, h0, count, length);
+    if (spectra !== null) {
+      copyKernelSpectra(workspace, spectra.kernel, h0, count, 'save');
+    }
     const input = tileLayout(workspace, shape, h0, count, workspace.signalA);
     const output = tileLayout(workspace, shape, h0, count, workspace.product);
 
@@ -89,8 +103,8 @@ export function convolveForward(
       }
 
       scatter(heap, y, output);
-      if (uSpectrum !== null) {
-        uSpectrum.set(
+      if (spectra !== null) {
+        spectra.u.set(
           heap.subarray(workspace.spectra, workspace.spectra + count * size),
           (b * channels + h0) * size,
         );
@@ -103,8 +117,10 @@ export function convolveForward(
 export interface BackwardArrays {
   /** Output gradient, `[batch, length, channels]`. */
   dy: Float32Array;
-  /** Forward kernels, `[channels, length]`; needed for `du`. */
+  /** Forward kernels, `[channels, length]`; for `du`, or pass `kernelSpectrum`. */
   kernel: Float32Array | null;
+  /** Spectra of the kernels from `convolveForward`, `[channels, n]`. */
+  kernelSpectrum: Float32Array | null;
   /** Forward input, `[batch, length, channels]`; or pass `uSpectrum`. */
   u: Float32Array | null;
   /** Spectra of `u` from `convolveForward`, `[batch, channels, n]`. */
@@ -131,7 +147,7 @@ export function convolveBackward(
   arrays: BackwardArrays,
   shape: ConvShape,
 ): void {
-  const { dy, kernel, u, uSpectrum, du, dkernel } = arrays;
+  const { dy, kernel, kernelSpectrum, u, uSpectrum, du, dkernel } = arrays;
   const { batch, length, channels } = shape;
   const workspace = acquireWorkspace(fftSizeFor(length));
   const { size, setup, stride, tileChannels } = workspace;
@@ -152,7 +168,9 @@ export function convolveBackward(
 
   for (let h0 = 0; h0 < channels; h0 += tileChannels) {
     const count = Math.min(tileChannels, channels - h0);
-    if (du !== null && kernel !== null) {
+    if (du !== null && kernelSpectrum !== null) {
+      copyKernelSpectra(workspace, kernelSpectrum, h0, count, 'load');
+    } else if (du !== null && kernel !== null) {
       loadKernelSpectra(workspace, kernel, h0, count, length);
     }
     if (dkernel !== null) {
@@ -296,6 +314,30 @@ function loadKernelSpectra(
       4 * workspace.work,
       FORWARD,
     );
+  }
+}
+
+/**
+ * Copies the kernel spectra of channels `h0 .. h0 + count - 1` between the
+ * workspace's kernel group and `spectra`, `[channels, n]`.
+ */
+function copyKernelSpectra(
+  workspace: FftWorkspace,
+  spectra: Float32Array,
+  h0: number,
+  count: number,
+  direction: 'save' | 'load',
+): void {
+  const { size, stride } = workspace;
+  const heap = pffftHeap();
+  for (let j = 0; j < count; j++) {
+    const offset = workspace.kernel + j * stride;
+    const row = (h0 + j) * size;
+    if (direction === 'save') {
+      spectra.set(heap.subarray(offset, offset + size), row);
+    } else {
+      heap.set(spectra.subarray(row, row + size), offset);
+    }
   }
 }
 

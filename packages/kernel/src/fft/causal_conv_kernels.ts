@@ -14,15 +14,15 @@ import { fftSizeFor } from './pffft.js';
 /**
  * Kernel name of the causal convolution. Inputs `u` `[batch, length,
  * channels]` and `kernel` `[channels, length]`; outputs `y` `[batch, length,
- * channels]` and the spectra of `u` (see `CausalConvAttrs`).
+ * channels]` and the spectra of `u` and `kernel` (see `CausalConvAttrs`).
  */
 export const CAUSAL_CONV = 'S4dCausalConv';
 
 /**
  * Kernel name of both gradients of the causal convolution. Inputs `dy`
- * `[batch, length, channels]`, `kernel` and `uSpectrum` (the second output of
- * `CAUSAL_CONV`); outputs `du` `[batch, length, channels]` and `dkernel`
- * `[channels, length]`.
+ * `[batch, length, channels]`, `uSpectrum` and `kernelSpectrum` (the second
+ * and third outputs of `CAUSAL_CONV`); outputs `du` `[batch, length,
+ * channels]` and `dkernel` `[channels, length]`.
  */
 export const CAUSAL_CONV_BACKPROP = 'S4dCausalConvBackprop';
 
@@ -101,9 +101,9 @@ function shapeOf(u: TensorInfo): ConvShape {
 /** Attributes of the `CAUSAL_CONV` kernel. */
 export interface CausalConvAttrs {
   /**
-   * Whether to output the spectra of `u`, `[batch, channels, n]` in PFFFT's
-   * internal order, for `CAUSAL_CONV_BACKPROP`; otherwise the second output
-   * has shape `[0]`.
+   * Whether to output the spectra of `u`, `[batch, channels, n]`, and of the
+   * kernel, `[channels, n]`, in PFFFT's internal order, for
+   * `CAUSAL_CONV_BACKPROP`. Otherwise those outputs have shape `[0]`.
    */
   saveSpectrum: boolean;
 }
@@ -112,19 +112,27 @@ const causalConvKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { u, kernel } = inputs as { u: TensorInfo; kernel: TensorInfo };
   const { saveSpectrum } = attrs as unknown as CausalConvAttrs;
   const shape = shapeOf(u);
-  const spectrumShape = saveSpectrum
-    ? [shape.batch, shape.channels, fftSizeFor(shape.length)]
+  const size = fftSizeFor(shape.length);
+  const uSpectrumShape = saveSpectrum
+    ? [shape.batch, shape.channels, size]
     : [0];
+  const kernelSpectrumShape = saveSpectrum ? [shape.channels, size] : [0];
   return withBackendArrays(
     backend,
     [u, kernel],
-    [u.shape, spectrumShape],
-    ([uValues, kernelValues], [y, uSpectrum]) => {
+    [u.shape, uSpectrumShape, kernelSpectrumShape],
+    ([uValues, kernelValues], [y, uSpectrum, kernelSpectrum]) => {
+      const spectra = saveSpectrum
+        ? {
+            u: uSpectrum as Float32Array,
+            kernel: kernelSpectrum as Float32Array,
+          }
+        : null;
       convolveForward(
         uValues as Float32Array,
         kernelValues as Float32Array,
         y as Float32Array,
-        saveSpectrum ? (uSpectrum as Float32Array) : null,
+        spectra,
         shape,
       );
     },
@@ -132,22 +140,24 @@ const causalConvKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 const causalConvBackpropKernel: KernelFunc = ({ inputs, backend }) => {
-  const { dy, kernel, uSpectrum } = inputs as {
+  const { dy, uSpectrum, kernelSpectrum } = inputs as {
     dy: TensorInfo;
-    kernel: TensorInfo;
     uSpectrum: TensorInfo;
+    kernelSpectrum: TensorInfo;
   };
+  const { length, channels } = shapeOf(dy);
   return withBackendArrays(
     backend,
-    [dy, kernel, uSpectrum],
-    [dy.shape, kernel.shape],
-    ([dyValues, kernelValues, spectrumValues], [du, dkernel]) => {
+    [dy, uSpectrum, kernelSpectrum],
+    [dy.shape, [channels, length]],
+    ([dyValues, uSpectrumValues, kernelSpectrumValues], [du, dkernel]) => {
       convolveBackward(
         {
           dy: dyValues as Float32Array,
-          kernel: kernelValues as Float32Array,
+          kernel: null,
+          kernelSpectrum: kernelSpectrumValues as Float32Array,
           u: null,
-          uSpectrum: spectrumValues as Float32Array,
+          uSpectrum: uSpectrumValues as Float32Array,
           du: du as Float32Array,
           dkernel: dkernel as Float32Array,
         },
@@ -168,6 +178,7 @@ const causalConvBackpropInputKernel: KernelFunc = ({ inputs, backend }) => {
         {
           dy: dyValues as Float32Array,
           kernel: kernelValues as Float32Array,
+          kernelSpectrum: null,
           u: null,
           uSpectrum: null,
           du: du as Float32Array,
@@ -191,6 +202,7 @@ const causalConvBackpropKernelKernel: KernelFunc = ({ inputs, backend }) => {
         {
           dy: dyValues as Float32Array,
           kernel: null,
+          kernelSpectrum: null,
           u: uValues as Float32Array,
           uSpectrum: null,
           du: null,
