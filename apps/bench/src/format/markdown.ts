@@ -154,6 +154,11 @@ export function renderMarkdown(
     '- The plain-ops layer materializes [channels, modes, length] ' +
       'Vandermonde tensors and [length, 2 (length + 1)] DFT matrices, so it ' +
       'runs only at the lengths that fit in memory.',
+    '- `@s4d/kernel` registers the same kernel functions for both ' +
+      'backends, and its convolution runs in its own PFFFT WASM module on ' +
+      'either. Its CPU rows therefore differ from WASM only in the ' +
+      'surrounding tfjs ops, and can pass 100% of the CPU matMul rate. The ' +
+      'plain-ops rows show the speed of the backends themselves.',
     '- The tfjs-layers GRU and LSTM use Glorot-uniform recurrent weights ' +
       'instead of the orthogonal default, which needs chained tensor methods ' +
       "that tfjs-core's Node entry does not register; the cost per step is " +
