@@ -8,11 +8,12 @@
 // Each length runs with batch = tokens / length (at least 1), or with a fixed
 // --batch, and the column in microseconds per token compares lengths. With a
 // fixed token count, long lengths run at small batches, where the per-channel
-// kernel work (its transforms and its gradient) weighs as much as the input's. "fwd+bwd" is one
-// tf.grads call of causalConv with respect to u and the kernel, given the
-// output gradient dy, so it times the forward pass and both gradients. Besides
-// wall time, each cell reports the process's CPU time (user plus system),
-// which varies less than wall time on a machine shared with other jobs.
+// kernel work (its transforms and its gradient) weighs as much as the input's.
+// "fwd+bwd" is one tf.grads call of causalConv with respect to u and the
+// kernel, given the output gradient dy, so it times the forward pass and both
+// gradients. Besides wall time, each cell reports the process's CPU time
+// (user plus system), which varies less than wall time on a machine shared
+// with other jobs.
 // The baseline is a direct depthwise convolution (tfjs-core ops only,
 // forward only, cost length^2 per token), run up to --baseline-max.
 import { initBackend } from '@s4d/runtime';

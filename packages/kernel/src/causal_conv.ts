@@ -41,25 +41,30 @@ export function causalConv(u: Tensor3D, kernel: Tensor2D): Tensor3D {
   checkFloat32('kernel', kernel);
   if (u.rank !== 3) {
     throw new SsmError(
-      `causalConv: u must have rank 3 [batch, length, channels], got shape ${shapeText(u)}.`,
+      'causalConv: u must have rank 3 [batch, length, channels], ' +
+        `got shape ${shapeText(u)}.`,
     );
   }
   if (kernel.rank !== 2) {
     throw new SsmError(
-      `causalConv: kernel must have rank 2 [channels, length], got shape ${shapeText(kernel)}.`,
+      'causalConv: kernel must have rank 2 [channels, length], ' +
+        `got shape ${shapeText(kernel)}.`,
     );
   }
 
   const [, length, channels] = u.shape;
-  const expected = `[${channels}, ${length}]`;
+  const expected =
+    `causalConv: kernel must have shape [${channels}, ${length}] ` +
+    `for u of shape ${shapeText(u)}`;
   if (kernel.shape[0] !== channels) {
     throw new SsmError(
-      `causalConv: kernel must have shape ${expected} for u of shape ${shapeText(u)} (one row per channel of u), got ${shapeText(kernel)}.`,
+      `${expected} (one row per channel of u), got ${shapeText(kernel)}.`,
     );
   }
   if (kernel.shape[1] !== length) {
     throw new SsmError(
-      `causalConv: kernel must have shape ${expected} for u of shape ${shapeText(u)} (kernel length must equal the sequence length of u), got ${shapeText(kernel)}.`,
+      `${expected} (kernel length must equal the sequence length of u), ` +
+        `got ${shapeText(kernel)}.`,
     );
   }
   if (!isRecordingGradients()) {
@@ -138,7 +143,8 @@ function checkFloat32(name: string, value: unknown): void {
   const tensor = value as Tensor;
   if (tensor.dtype !== 'float32') {
     throw new SsmError(
-      `causalConv: ${name} must have dtype float32, got ${tensor.dtype} (shape ${shapeText(tensor)}).`,
+      `causalConv: ${name} must have dtype float32, got ${tensor.dtype} ` +
+        `(shape ${shapeText(tensor)}).`,
     );
   }
 }

@@ -72,7 +72,8 @@ export function convolveForward(
     const output = tileLayout(workspace, shape, h0, count, workspace.product);
 
     for (let b = 0; b < batch; b++) {
-      input.rowStart = output.rowStart = b * length * channels + h0;
+      input.rowStart = b * length * channels + h0;
+      output.rowStart = input.rowStart;
       gather(heap, u, input);
 
       for (let j = 0; j < count; j++) {
@@ -117,7 +118,7 @@ export function convolveForward(
 export interface BackwardArrays {
   /** Output gradient, `[batch, length, channels]`. */
   dy: Float32Array;
-  /** Forward kernels, `[channels, length]`; for `du`, or pass `kernelSpectrum`. */
+  /** Forward kernels, `[channels, length]`, for `du` if no `kernelSpectrum`. */
   kernel: Float32Array | null;
   /** Spectra of the kernels from `convolveForward`, `[channels, n]`. */
   kernelSpectrum: Float32Array | null;
@@ -182,7 +183,9 @@ export function convolveBackward(
 
     for (let b = 0; b < batch; b++) {
       const rowStart = b * length * channels + h0;
-      gradient.rowStart = input.rowStart = output.rowStart = rowStart;
+      gradient.rowStart = rowStart;
+      input.rowStart = rowStart;
+      output.rowStart = rowStart;
       gatherReversed(heap, dy, gradient);
       if (dkernel !== null && uSpectrum !== null) {
         const tileStart = (b * channels + h0) * size;
