@@ -29,9 +29,12 @@ export function renderMarkdown(
     '# Benchmarks',
     '',
     `This page is generated from [\`${links.json}\`](${links.json}) by ` +
-      '`apps/bench`; edit the harness, not this page. Absolute times depend ' +
-      'on the machine and on what else runs on it. Ratios between cases of ' +
-      'the same run are the figures to compare.',
+      '`apps/bench`, so edit the harness, not this page. `pnpm bench` ' +
+      'measures again, and `node apps/bench/dist/main.js render ' +
+      'PATH/TO/benchmarks.json` rewrites the page from the JSON. ' +
+      'Absolute times ' +
+      'depend on the machine and on what else runs on it. Ratios between ' +
+      'cases of the same run are the figures to compare.',
     '',
     '## Run',
     '',
