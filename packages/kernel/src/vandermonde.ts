@@ -200,7 +200,14 @@ interface PowerSums {
  * Applies the chain rule from the power sums S and T to the parameters.
  * With Bbar = G * B and z = Abar:
  * `dF/dA = 2 C B (G_A S + G T z_A)`, `dF/ddt = 2 C B (G_dt S + G T z_dt)`,
- * `dF/dC = 2 B G S` and `dF/dB = 2 C G S`.
+ * `dF/dC = 2 B G S` and `dF/dB = 2 C G S`, where for ZOH
+ * `z_A = dt z`, `z_dt = A z`, `G_A = (dt z - G) / A`, `G_dt = z`, and for
+ * bilinear, with `q = 1 - dt A / 2`,
+ * `z_A = dt / q^2`, `z_dt = A / q^2`, `G_A = dt^2 / (2 q^2)`, `G_dt = 1 / q^2`.
+ *
+ * The complex arithmetic is written out in real and imaginary parts, because
+ * this runs for every mode on every backward pass, and small arrays per
+ * complex number cost as much as the power sums at short lengths.
  */
 function chainToParams(
   values: ModeValues,
@@ -208,6 +215,7 @@ function chainToParams(
   sums: PowerSums,
 ): ParamGradients {
   const { channels, modes, dt, aRe, aIm, cRe, cIm, bRe, bIm } = values;
+  const { sumRe, sumIm, weightedRe, weightedIm } = sums;
   const size = channels * modes;
   const gradients: ParamGradients = {
     logDt: new Float64Array(channels),
@@ -221,105 +229,101 @@ function chainToParams(
     const step = dt[h] as number;
     let logDtGradient = 0;
     for (let k = h * modes; k < (h + 1) * modes; k++) {
-      const a: Complex = [aRe[k] as number, aIm[k] as number];
-      const c: Complex = [cRe[k] as number, cIm[k] as number];
-      const b: Complex = [bRe[k] as number, bIm[k] as number];
-      const s: Complex = [sums.sumRe[k] as number, sums.sumIm[k] as number];
-      const t: Complex = [
-        sums.weightedRe[k] as number,
-        sums.weightedIm[k] as number,
-      ];
-      const d = modeDerivatives(step, a, method);
+      const ar = aRe[k] as number;
+      const ai = aIm[k] as number;
 
-      const twoCB = scale(mul(c, b), 2);
-      const gT = mul(d.g, t);
-      const dFdA = mul(twoCB, add(mul(d.gA, s), mul(gT, d.zA)));
-      const dFdDt = mul(twoCB, add(mul(d.gDt, s), mul(gT, d.zDt)));
-      const twoGS = scale(mul(d.g, s), 2);
-      const dFdC = mul(b, twoGS);
-      const dFdB = mul(c, twoGS);
+      // G, z_A, z_dt, G_A and G_dt of this mode.
+      let gr: number;
+      let gi: number;
+      let zAr: number;
+      let zAi: number;
+      let zDtr: number;
+      let zDti: number;
+      let gAr: number;
+      let gAi: number;
+      let gDtr: number;
+      let gDti: number;
+      if (method === 'zoh') {
+        const expm1 = Math.expm1(step * ar);
+        const magnitude = expm1 + 1;
+        const s = Math.sin((step * ai) / 2);
+        const c = Math.cos((step * ai) / 2);
+        const zr = magnitude * (1 - 2 * s * s);
+        const zi = magnitude * 2 * s * c;
+        const zMinusOneRe = expm1 - 2 * magnitude * s * s;
+        const norm = ar * ar + ai * ai;
+        gr = (zMinusOneRe * ar + zi * ai) / norm;
+        gi = (zi * ar - zMinusOneRe * ai) / norm;
+        zAr = step * zr;
+        zAi = step * zi;
+        zDtr = ar * zr - ai * zi;
+        zDti = ar * zi + ai * zr;
+        const ur = step * zr - gr;
+        const ui = step * zi - gi;
+        gAr = (ur * ar + ui * ai) / norm;
+        gAi = (ui * ar - ur * ai) / norm;
+        gDtr = zr;
+        gDti = zi;
+      } else {
+        const qr = 1 - (step * ar) / 2;
+        const qi = -(step * ai) / 2;
+        const qNorm = qr * qr + qi * qi;
+        const q2r = qr * qr - qi * qi;
+        const q2i = 2 * qr * qi;
+        const q2Norm = q2r * q2r + q2i * q2i;
+        const inverseRe = q2r / q2Norm;
+        const inverseIm = -q2i / q2Norm;
+        gr = (step * qr) / qNorm;
+        gi = (-step * qi) / qNorm;
+        zAr = step * inverseRe;
+        zAi = step * inverseIm;
+        zDtr = ar * inverseRe - ai * inverseIm;
+        zDti = ar * inverseIm + ai * inverseRe;
+        gAr = ((step * step) / 2) * inverseRe;
+        gAi = ((step * step) / 2) * inverseIm;
+        gDtr = inverseRe;
+        gDti = inverseIm;
+      }
 
-      gradients.logAReal[k] = a[0] * dFdA[0];
-      gradients.aImag[k] = -dFdA[1];
-      logDtGradient += step * dFdDt[0];
-      gradients.c[2 * k] = dFdC[0];
-      gradients.c[2 * k + 1] = -dFdC[1];
-      gradients.b[2 * k] = dFdB[0];
-      gradients.b[2 * k + 1] = -dFdB[1];
+      const cr = cRe[k] as number;
+      const ci = cIm[k] as number;
+      const br = bRe[k] as number;
+      const bi = bIm[k] as number;
+      const sr = sumRe[k] as number;
+      const si = sumIm[k] as number;
+      const tr = weightedRe[k] as number;
+      const ti = weightedIm[k] as number;
+
+      // 2 C B, and G T.
+      const cbr = 2 * (cr * br - ci * bi);
+      const cbi = 2 * (cr * bi + ci * br);
+      const gtr = gr * tr - gi * ti;
+      const gti = gr * ti + gi * tr;
+
+      // dF/dA = 2 C B (G_A S + G T z_A).
+      const xAr = gAr * sr - gAi * si + (gtr * zAr - gti * zAi);
+      const xAi = gAr * si + gAi * sr + (gtr * zAi + gti * zAr);
+      const dAr = cbr * xAr - cbi * xAi;
+      const dAi = cbr * xAi + cbi * xAr;
+
+      // Re(dF/ddt), with dF/ddt = 2 C B (G_dt S + G T z_dt).
+      const xDtr = gDtr * sr - gDti * si + (gtr * zDtr - gti * zDti);
+      const xDti = gDtr * si + gDti * sr + (gtr * zDti + gti * zDtr);
+      logDtGradient += step * (cbr * xDtr - cbi * xDti);
+
+      // dF/dC = B (2 G S) and dF/dB = C (2 G S).
+      const gsr = 2 * (gr * sr - gi * si);
+      const gsi = 2 * (gr * si + gi * sr);
+      gradients.logAReal[k] = ar * dAr;
+      gradients.aImag[k] = -dAi;
+      gradients.c[2 * k] = br * gsr - bi * gsi;
+      gradients.c[2 * k + 1] = -(br * gsi + bi * gsr);
+      gradients.b[2 * k] = cr * gsr - ci * gsi;
+      gradients.b[2 * k + 1] = -(cr * gsi + ci * gsr);
     }
     gradients.logDt[h] = logDtGradient;
   }
   return gradients;
-}
-
-/** A complex number as [real, imaginary]. */
-type Complex = [number, number];
-
-/** z = Abar and G = Bbar / B of one mode, with their partial derivatives. */
-interface ModeDerivatives {
-  g: Complex;
-  zA: Complex;
-  zDt: Complex;
-  gA: Complex;
-  gDt: Complex;
-}
-
-/**
- * ZOH: `z_A = dt z`, `z_dt = A z`, `G_A = (dt z - G) / A`, `G_dt = z`.
- * Bilinear, with `q = 1 - dt A / 2`: `z_A = dt / q^2`, `z_dt = A / q^2`,
- * `G_A = dt^2 / (2 q^2)`, `G_dt = 1 / q^2`.
- */
-function modeDerivatives(
-  step: number,
-  a: Complex,
-  method: Discretization,
-): ModeDerivatives {
-  if (method === 'zoh') {
-    const dtA = scale(a, step);
-    const z = scale([Math.cos(dtA[1]), Math.sin(dtA[1])], Math.exp(dtA[0]));
-    const zMinusOne: Complex = [
-      Math.expm1(dtA[0]) - 2 * Math.exp(dtA[0]) * Math.sin(dtA[1] / 2) ** 2,
-      z[1],
-    ];
-    const g = div(zMinusOne, a);
-    return {
-      g,
-      zA: scale(z, step),
-      zDt: mul(a, z),
-      gA: div(add(scale(z, step), scale(g, -1)), a),
-      gDt: z,
-    };
-  }
-
-  const q: Complex = [1 - (step * a[0]) / 2, -(step * a[1]) / 2];
-  const inverseSquare = div([1, 0], mul(q, q));
-  return {
-    g: div([step, 0], q),
-    zA: scale(inverseSquare, step),
-    zDt: mul(a, inverseSquare),
-    gA: scale(inverseSquare, (step * step) / 2),
-    gDt: inverseSquare,
-  };
-}
-
-function add(x: Complex, y: Complex): Complex {
-  return [x[0] + y[0], x[1] + y[1]];
-}
-
-function scale(x: Complex, factor: number): Complex {
-  return [x[0] * factor, x[1] * factor];
-}
-
-function mul(x: Complex, y: Complex): Complex {
-  return [x[0] * y[0] - x[1] * y[1], x[0] * y[1] + x[1] * y[0]];
-}
-
-function div(x: Complex, y: Complex): Complex {
-  const norm = y[0] * y[0] + y[1] * y[1];
-  return [
-    (x[0] * y[0] + x[1] * y[1]) / norm,
-    (x[1] * y[0] - x[0] * y[1]) / norm,
-  ];
 }
 
 function mulRe(
