@@ -170,6 +170,72 @@ describe('ssmStep', () => {
     disposeParams(params);
   });
 
+  it('follows a changed C with shared A', () => {
+    const params = initSsmParams({ channels: 2, stateSize: 4, seed: 6 });
+    const otherC = tf.tensor3d(testSignal(8, 2), [2, 2, 2]);
+    const state = tf.tensor4d(testSignal(8, 1), [1, 2, 2, 2]);
+    const ut = tf.ones([1, 2]) as Tensor2D;
+    const first = ssmStep(state, ut, params);
+    const second = ssmStep(state, ut, { ...params, c: otherC } as SsmParams);
+    const expected = referenceRecurrence(
+      toValues({ ...params, c: otherC } as SsmParams),
+      [
+        [
+          [
+            [state.dataSync()[0] as number, state.dataSync()[1] as number],
+            [state.dataSync()[2] as number, state.dataSync()[3] as number],
+          ],
+          [
+            [state.dataSync()[4] as number, state.dataSync()[5] as number],
+            [state.dataSync()[6] as number, state.dataSync()[7] as number],
+          ],
+        ],
+      ],
+      [[[1, 1]]],
+      'zoh',
+    );
+
+    expect(relativeError(second.y.dataSync(), expected.y.flat(2))).toBeLessThan(
+      1e-5,
+    );
+    tf.dispose([first.y, first.state, second.y, second.state]);
+    tf.dispose([otherC, state, ut]);
+    disposeParams(params);
+  });
+
+  it('follows a changed discretization', () => {
+    const params = initSsmParams({ channels: 2, stateSize: 4, seed: 6 });
+    const state = initSsmState(1, params);
+    const ut = tf.ones([1, 2]) as Tensor2D;
+    const zoh = ssmStep(state, ut, params);
+    const bilinear = ssmStep(state, ut, params, {
+      discretization: 'bilinear',
+    });
+    const expected = referenceRecurrence(
+      toValues(params),
+      [
+        [
+          [
+            [0, 0],
+            [0, 0],
+          ],
+          [
+            [0, 0],
+            [0, 0],
+          ],
+        ],
+      ],
+      [[[1, 1]]],
+      'bilinear',
+    );
+
+    expect(
+      relativeError(bilinear.y.dataSync(), expected.y.flat(2)),
+    ).toBeLessThan(1e-5);
+    tf.dispose([zoh.y, zoh.state, bilinear.y, bilinear.state, state, ut]);
+    disposeParams(params);
+  });
+
   it('keeps the tensor count stable', () => {
     const params = initSsmParams({ channels: 3, stateSize: 8, seed: 1 });
     const ut = tf.ones([1, 3]) as Tensor2D;
