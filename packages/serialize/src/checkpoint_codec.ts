@@ -43,8 +43,17 @@ export interface Checkpoint {
   metric: number | null;
 }
 
-/** The input of `saveCheckpoint`, a checkpoint whose metrics are optional. */
-export type CheckpointInput = Omit<Checkpoint, 'bestMetric' | 'metric'> & {
+/**
+ * The input of `saveCheckpoint`: a checkpoint whose metrics are optional and
+ * whose `rngState` and `trainingConfig` are checked to be plain JSON when
+ * saved (see `checkJsonValue`), so config interfaces need no cast.
+ */
+export type CheckpointInput = Omit<
+  Checkpoint,
+  'bestMetric' | 'metric' | 'rngState' | 'trainingConfig'
+> & {
+  rngState: unknown;
+  trainingConfig: unknown;
   bestMetric?: number | null | undefined;
   metric?: number | null | undefined;
 };

@@ -11,9 +11,10 @@ export type JsonValue =
 
 /**
  * Checks that `value` is plain JSON, so that storing it as text loses
- * nothing: no `undefined`, functions, BigInts, NaN or infinities (which
- * `JSON.stringify` silently turns into `null` or drops), class instances or
- * cycles.
+ * nothing. Functions, BigInts, NaN, infinities, class instances, cycles and
+ * `undefined` are rejected, because `JSON.stringify` would turn them into
+ * `null`, drop them or throw. The exception is an object member whose value
+ * is `undefined`, which is accepted and dropped, as optional fields are.
  *
  * @param value The value to check.
  * @param path The argument name used in errors, such as `checkpoint.rngState`.
@@ -41,7 +42,7 @@ export function checkJsonValue(
   }
   if (typeof value !== 'object') {
     throw new SerializeError(
-      `${path} must be JSON-serializable, but it is a ${typeof value}`,
+      `${path} must be JSON-serializable, but it is ${value === undefined ? 'undefined' : `a ${typeof value}`}`,
     );
   }
 
@@ -66,7 +67,9 @@ export function checkJsonValue(
   }
   seen.add(value);
   for (const [key, item] of Object.entries(value)) {
-    checkJsonValue(item, `${path}.${key}`, seen);
+    if (item !== undefined) {
+      checkJsonValue(item, `${path}.${key}`, seen);
+    }
   }
   seen.delete(value);
 }

@@ -178,6 +178,21 @@ describe('saveCheckpoint round trip', () => {
     disposeCheckpoint(checkpoint);
   });
 
+  it('drops undefined config members', async () => {
+    const checkpoint = makeCheckpoint(4);
+    const input = {
+      ...checkpoint,
+      trainingConfig: { lr: 0.1, resume: undefined },
+    };
+    const loaded = await loadCheckpoint(
+      await saveCheckpoint(folder.path, input),
+    );
+
+    expect(loaded.trainingConfig).toStrictEqual({ lr: 0.1 });
+    disposeCheckpoint(loaded);
+    disposeCheckpoint(checkpoint);
+  });
+
   it('names the file by step', async () => {
     const checkpoint = makeCheckpoint(120);
     const path = await saveCheckpoint(
@@ -332,9 +347,14 @@ describe('saveCheckpoint errors', () => {
       'checkpoint.rngState[0] must be JSON-serializable, but it is a bigint',
     ],
     [
-      'undefined in trainingConfig',
-      (c) => ({ ...c, trainingConfig: { lr: undefined } }),
-      'checkpoint.trainingConfig.lr must be JSON-serializable, but it is a undefined',
+      'undefined in an array',
+      (c) => ({ ...c, trainingConfig: { tags: ['a', undefined] } }),
+      'checkpoint.trainingConfig.tags[1] must be JSON-serializable, but it is undefined',
+    ],
+    [
+      'an undefined rngState',
+      (c) => ({ ...c, rngState: undefined }),
+      'checkpoint.rngState must be JSON-serializable, but it is undefined',
     ],
     [
       'a Date in trainingConfig',
