@@ -12,6 +12,8 @@ import {
   CAUSAL_CONV_BACKPROP,
   type CausalConvAttrs,
 } from './fft/causal_conv_kernels.js';
+import { fftSizeFor } from './fft/pffft.js';
+import { releaseSpectra, reserveSpectra } from './fft/spectrum_cache.js';
 
 /**
  * Convolves each channel of `u` causally with its kernel, with no
@@ -23,9 +25,9 @@ import {
  * PFFFT real transforms of the next size of at least `2 * length` that PFFFT
  * accepts, so cost grows as `length * log(length)` and any length works.
  * Differentiable with respect to both arguments. While a gradient tape is
- * recording, the spectra of `u` and `kernel` are kept for the backward pass:
- * float32 tensors `[batch, channels, n]` and `[channels, n]`, about twice the
- * size of `u` and `kernel`.
+ * recording, the spectra of `u` and `kernel` stay in PFFFT's heap until the
+ * backward pass (about twice the size of `u` and `kernel`, 512 MiB in all at
+ * most), and copies of `u` and `kernel` stay on the tape.
  *
  * @example
  * const y = causalConv(tf.ones([1, 3, 1]), tf.tensor2d([[1, 0.5, 0.25]]));
@@ -68,53 +70,60 @@ export function causalConv(u: Tensor3D, kernel: Tensor2D): Tensor3D {
     );
   }
   if (!isRecordingGradients()) {
-    return runForward(u, kernel, false)[0];
+    return runForward(u, kernel, 0);
   }
   return differentiableConv(u, kernel) as Tensor3D;
 }
 
-/** Runs the forward kernel; returns `y` and the spectra of `u` and `kernel`. */
-function runForward(
-  u: Tensor,
-  kernel: Tensor,
-  saveSpectrum: boolean,
-): [Tensor3D, Tensor, Tensor] {
-  const attrs: CausalConvAttrs = { saveSpectrum };
-  const [y, uSpectrum, kernelSpectrum] = engine().runKernel(
+function runForward(u: Tensor, kernel: Tensor, spectraId: number): Tensor3D {
+  const attrs: CausalConvAttrs = { spectraId };
+  return engine().runKernel(
     CAUSAL_CONV,
     { u, kernel },
-    attrs as unknown as Record<string, boolean>,
-  ) as [Tensor3D, Tensor, Tensor];
-  if (!saveSpectrum) {
-    uSpectrum.dispose();
-    kernelSpectrum.dispose();
-  }
-  return [y, uSpectrum, kernelSpectrum];
+    attrs as unknown as Record<string, number>,
+  ) as Tensor3D;
 }
 
 /**
- * The convolution with its gradient. Both gradients come from one backward
- * kernel because they share the transform of `dy`, and tfjs disposes the one
- * that no input needs.
+ * The convolution with its gradient. The forward kernel leaves the spectra
+ * of `u` and `kernel` in PFFFT's heap, and the backward kernel reads and
+ * frees them. Both gradients come from that one kernel because they share
+ * the transform of `dy`, and tfjs disposes the one that no input needs.
  */
 // NOTE: the backward kernel has no gradient of its own, so second-order
 // gradients through causalConv fail with tfjs's "gradient function not found".
 const differentiableConv = customGrad(
   (...args: Array<Tensor | GradSaveFunc>) => {
     const [u, kernel, save] = args as [Tensor, Tensor, GradSaveFunc];
-    const [y, uSpectrum, kernelSpectrum] = runForward(u, kernel, true);
-    save([uSpectrum, kernelSpectrum]);
-    return {
-      value: y,
-      gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [savedU, savedKernel] = saved as [Tensor, Tensor];
-        return engine().runKernel(CAUSAL_CONV_BACKPROP, {
-          dy,
-          uSpectrum: savedU,
-          kernelSpectrum: savedKernel,
-        }) as Tensor[];
-      },
+    const [batch = 0, length = 0, channels = 0] = u.shape;
+    let spectraId = 0;
+
+    const gradFunc = (dy: Tensor, saved: Tensor[]) => {
+      const [savedU, savedKernel] = saved as [Tensor, Tensor];
+      const attrs: CausalConvAttrs = { spectraId };
+      try {
+        return engine().runKernel(
+          CAUSAL_CONV_BACKPROP,
+          { dy, u: savedU, kernel: savedKernel },
+          attrs as unknown as Record<string, number>,
+        ) as Tensor[];
+      } finally {
+        releaseSpectra(spectraId);
+      }
     };
+
+    // u and kernel are saved too, because the cache drops the oldest spectra
+    // when full, and the backward kernel then recomputes them.
+    const spectra = reserveSpectra(
+      batch,
+      channels,
+      fftSizeFor(length),
+      gradFunc,
+    );
+    spectraId = spectra?.id ?? 0;
+    const y = runForward(u, kernel, spectraId);
+    save([u, kernel]);
+    return { value: y, gradFunc };
   },
 );
 
@@ -124,7 +133,7 @@ const differentiableConv = customGrad(
  */
 function isRecordingGradients(): boolean {
   // NOTE: `isTapeOn` is internal to tfjs-core's Engine (checked in 4.22.0);
-  // without it, the spectra are always saved, which is correct but slower.
+  // without it, the spectra are always cached, which is correct but slower.
   const internals = engine() as unknown as { isTapeOn?: () => boolean };
   return internals.isTapeOn?.() ?? true;
 }

@@ -4,10 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { causalConv } from '../src/causal_conv.js';
 import { SsmError } from '../src/errors.js';
 import {
+  CAUSAL_CONV_BACKPROP,
   CAUSAL_CONV_BACKPROP_INPUT,
   CAUSAL_CONV_BACKPROP_KERNEL,
 } from '../src/fft/causal_conv_kernels.js';
 import { fftSizeFor, pffftMemory } from '../src/fft/pffft.js';
+import { cachedSpectra } from '../src/fft/spectrum_cache.js';
 
 type Tf = Awaited<ReturnType<typeof initBackend>>;
 
@@ -411,6 +413,33 @@ describe('causalConv gradients', () => {
     tf.dispose([u, kernel, dy, du]);
   });
 
+  it('recompute spectra missing from the cache', () => {
+    const problem = makeProblem({ batch: 2, length: 45, channels: 19 }, 23);
+    const { u, kernel, dy } = tensorsOf(problem);
+    const [du, dkernel] = tf
+      .engine()
+      .runKernel(
+        CAUSAL_CONV_BACKPROP,
+        { dy, u, kernel },
+        { spectraId: 0 },
+      ) as Tensor[];
+
+    const { shape } = problem;
+    expect(
+      relativeError(
+        du?.dataSync() ?? [],
+        inputGradientFloat64(problem.dy, problem.kernel, shape),
+      ),
+    ).toBeLessThan(TOLERANCE);
+    expect(
+      relativeError(
+        dkernel?.dataSync() ?? [],
+        kernelGradientFloat64(problem.dy, problem.u, shape),
+      ),
+    ).toBeLessThan(TOLERANCE);
+    tf.dispose([u, kernel, dy, du as Tensor, dkernel as Tensor]);
+  });
+
   it('run as separate backprop kernels', () => {
     const problem = makeProblem({ batch: 2, length: 47, channels: 5 }, 11);
     const { u, kernel, dy } = tensorsOf(problem);
@@ -536,7 +565,7 @@ describe('causalConv memory', () => {
     tf.dispose([u, kernel, dy, y]);
   });
 
-  it('frees spectra of an unused convolution', () => {
+  it('frees tensors of an unused convolution', () => {
     const problem = makeProblem({ batch: 2, length: 64, channels: 3 }, 10);
     const { u, kernel, dy } = tensorsOf(problem);
     const before = tf.memory().numTensors;
@@ -547,6 +576,32 @@ describe('causalConv memory', () => {
     })(u);
 
     expect(tf.memory().numTensors).toBe(before + 1);
+    tf.dispose([u, kernel, dy, gradient]);
+  });
+
+  it('frees cached spectra after the backward pass', () => {
+    const problem = makeProblem({ batch: 2, length: 64, channels: 3 }, 12);
+    const before = cachedSpectra();
+    runConvolution(problem);
+    const after = cachedSpectra();
+
+    expect(after.entries).toBe(before.entries);
+    expect(after.bytes).toBe(before.bytes);
+  });
+
+  it('caches spectra while a tape records', () => {
+    const problem = makeProblem({ batch: 2, length: 64, channels: 3 }, 15);
+    const { u, kernel, dy } = tensorsOf(problem);
+    const before = cachedSpectra().entries;
+    let during = -1;
+    const gradient = tf.grad((x: Tensor) => {
+      const y = causalConv(x as Tensor3D, kernel);
+      during = cachedSpectra().entries;
+      return tf.sum(tf.mul(y, dy));
+    })(u);
+
+    expect(during).toBe(before + 1);
+    expect(cachedSpectra().entries).toBe(before);
     tf.dispose([u, kernel, dy, gradient]);
   });
 

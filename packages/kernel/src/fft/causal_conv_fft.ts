@@ -7,6 +7,7 @@ import {
   pffftHeap,
   pffftModule,
 } from './pffft.js';
+import type { CachedSpectra } from './spectrum_cache.js';
 import {
   gather,
   gatherReversed,
@@ -14,17 +15,6 @@ import {
   scatterReversed,
   type TileLayout,
 } from './strided_copy.js';
-
-/**
- * Spectra of the forward inputs in PFFFT's internal order, with n the
- * transform size.
- */
-export interface SavedSpectra {
-  /** Spectra of `u`, `[batch, channels, n]`. */
-  u: Float32Array;
-  /** Spectra of the kernels, `[channels, n]`. */
-  kernel: Float32Array;
-}
 
 /** The sizes of a `[batch, length, channels]` signal. */
 export interface ConvShape {
@@ -43,14 +33,14 @@ export interface ConvShape {
  * @param u Input, `[batch, length, channels]`, row-major.
  * @param kernel Per-channel kernels, `[channels, length]`, row-major.
  * @param y Output, `[batch, length, channels]`; every element is written.
- * @param spectra Outputs for the spectra that `convolveBackward` reuses, or
- *   null to skip them.
+ * @param spectra Where to leave the spectra of `u` and `kernel` for
+ *   `convolveBackward`, or null to keep them only while they are used.
  */
 export function convolveForward(
   u: Float32Array,
   kernel: Float32Array,
   y: Float32Array,
-  spectra: SavedSpectra | null,
+  spectra: CachedSpectra | null,
   shape: ConvShape,
 ): void {
   const { batch, length, channels } = shape;
@@ -64,10 +54,18 @@ export function convolveForward(
 
   for (let h0 = 0; h0 < channels; h0 += tileChannels) {
     const count = Math.min(tileChannels, channels - h0);
-    loadKernelSpectra(workspace, kernel, h0, count, length);
-    if (spectra !== null) {
-      copyKernelSpectra(workspace, spectra.kernel, h0, count, 'save');
-    }
+    const kernelGroup =
+      spectra === null ? workspace.kernel : spectra.kernel + h0 * size;
+    const kernelStride = spectra === null ? stride : size;
+    loadKernelSpectra(
+      workspace,
+      kernel,
+      length,
+      h0,
+      count,
+      kernelGroup,
+      kernelStride,
+    );
     const input = tileLayout(workspace, shape, h0, count, workspace.signalA);
     const output = tileLayout(workspace, shape, h0, count, workspace.product);
 
@@ -76,9 +74,13 @@ export function convolveForward(
       output.rowStart = input.rowStart;
       gather(heap, u, input);
 
+      const spectrumGroup =
+        spectra === null
+          ? workspace.spectra
+          : spectra.u + (b * channels + h0) * size;
       for (let j = 0; j < count; j++) {
         const product = workspace.product + j * stride;
-        const spectrum = workspace.spectra + j * size;
+        const spectrum = spectrumGroup + j * size;
         pffft._pffft_transform(
           setup,
           4 * (workspace.signalA + j * stride),
@@ -90,7 +92,7 @@ export function convolveForward(
         pffft._pffft_zconvolve_accumulate(
           setup,
           4 * spectrum,
-          4 * (workspace.kernel + j * stride),
+          4 * (kernelGroup + j * kernelStride),
           4 * product,
           scale,
         );
@@ -104,13 +106,11 @@ export function convolveForward(
       }
 
       scatter(heap, y, output);
-      if (spectra !== null) {
-        spectra.u.set(
-          heap.subarray(workspace.spectra, workspace.spectra + count * size),
-          (b * channels + h0) * size,
-        );
-      }
     }
+  }
+
+  if (spectra !== null) {
+    spectra.filled = true;
   }
 }
 
@@ -118,14 +118,12 @@ export function convolveForward(
 export interface BackwardArrays {
   /** Output gradient, `[batch, length, channels]`. */
   dy: Float32Array;
-  /** Forward kernels, `[channels, length]`, for `du` if no `kernelSpectrum`. */
+  /** Forward kernels, `[channels, length]`, for `du` without `spectra`. */
   kernel: Float32Array | null;
-  /** Spectra of the kernels from `convolveForward`, `[channels, n]`. */
-  kernelSpectrum: Float32Array | null;
-  /** Forward input, `[batch, length, channels]`; or pass `uSpectrum`. */
+  /** Forward input, `[batch, length, channels]`, for `dkernel` without `spectra`. */
   u: Float32Array | null;
-  /** Spectra of `u` from `convolveForward`, `[batch, channels, n]`. */
-  uSpectrum: Float32Array | null;
+  /** Spectra that `convolveForward` filled for these inputs, if any. */
+  spectra: CachedSpectra | null;
   /** Input gradient to write, `[batch, length, channels]`. */
   du: Float32Array | null;
   /** Kernel gradient to write, `[channels, length]`. */
@@ -148,7 +146,7 @@ export function convolveBackward(
   arrays: BackwardArrays,
   shape: ConvShape,
 ): void {
-  const { dy, kernel, kernelSpectrum, u, uSpectrum, du, dkernel } = arrays;
+  const { dy, kernel, u, spectra, du, dkernel } = arrays;
   const { batch, length, channels } = shape;
   const workspace = acquireWorkspace(fftSizeFor(length));
   const { size, setup, stride, tileChannels } = workspace;
@@ -169,10 +167,21 @@ export function convolveBackward(
 
   for (let h0 = 0; h0 < channels; h0 += tileChannels) {
     const count = Math.min(tileChannels, channels - h0);
-    if (du !== null && kernelSpectrum !== null) {
-      copyKernelSpectra(workspace, kernelSpectrum, h0, count, 'load');
+    let kernelGroup = workspace.kernel;
+    let kernelStride = stride;
+    if (spectra !== null) {
+      kernelGroup = spectra.kernel + h0 * size;
+      kernelStride = size;
     } else if (du !== null && kernel !== null) {
-      loadKernelSpectra(workspace, kernel, h0, count, length);
+      loadKernelSpectra(
+        workspace,
+        kernel,
+        length,
+        h0,
+        count,
+        kernelGroup,
+        stride,
+      );
     }
     if (dkernel !== null) {
       zeroRange(heap, workspace.accumulator, stride, 0, size, count);
@@ -187,13 +196,11 @@ export function convolveBackward(
       input.rowStart = rowStart;
       output.rowStart = rowStart;
       gatherReversed(heap, dy, gradient);
-      if (dkernel !== null && uSpectrum !== null) {
-        const tileStart = (b * channels + h0) * size;
-        heap.set(
-          uSpectrum.subarray(tileStart, tileStart + count * size),
-          workspace.spectra,
-        );
-      } else if (dkernel !== null && u !== null) {
+      const spectrumGroup =
+        spectra === null
+          ? workspace.spectra
+          : spectra.u + (b * channels + h0) * size;
+      if (dkernel !== null && spectra === null && u !== null) {
         gather(heap, u, input);
       }
 
@@ -212,7 +219,7 @@ export function convolveBackward(
           pffft._pffft_zconvolve_accumulate(
             setup,
             4 * workspace.spectrum,
-            4 * (workspace.kernel + j * stride),
+            4 * (kernelGroup + j * kernelStride),
             4 * product,
             scale,
           );
@@ -226,8 +233,8 @@ export function convolveBackward(
         }
 
         if (dkernel !== null) {
-          const spectrum = workspace.spectra + j * size;
-          if (uSpectrum === null) {
+          const spectrum = spectrumGroup + j * size;
+          if (spectra === null) {
             pffft._pffft_transform(
               setup,
               4 * (workspace.signalB + j * stride),
@@ -292,21 +299,23 @@ function zeroRange(
 
 /**
  * Transforms the kernels of channels `h0 .. h0 + count - 1`, zero-padded to
- * the transform size, into the workspace's kernel group.
+ * the transform size, into `count` buffers `groupStride` apart from `group`.
  */
 function loadKernelSpectra(
   workspace: FftWorkspace,
   kernel: Float32Array,
+  length: number,
   h0: number,
   count: number,
-  length: number,
+  group: number,
+  groupStride: number,
 ): void {
-  const { size, setup, stride } = workspace;
+  const { size, setup } = workspace;
   const heap = pffftHeap();
   const pffft = pffftModule();
 
   for (let j = 0; j < count; j++) {
-    const offset = workspace.kernel + j * stride;
+    const offset = group + j * groupStride;
     const row = (h0 + j) * length;
     heap.set(kernel.subarray(row, row + length), offset);
     heap.fill(0, offset + length, offset + size);
@@ -317,30 +326,6 @@ function loadKernelSpectra(
       4 * workspace.work,
       FORWARD,
     );
-  }
-}
-
-/**
- * Copies the kernel spectra of channels `h0 .. h0 + count - 1` between the
- * workspace's kernel group and `spectra`, `[channels, n]`.
- */
-function copyKernelSpectra(
-  workspace: FftWorkspace,
-  spectra: Float32Array,
-  h0: number,
-  count: number,
-  direction: 'save' | 'load',
-): void {
-  const { size, stride } = workspace;
-  const heap = pffftHeap();
-  for (let j = 0; j < count; j++) {
-    const offset = workspace.kernel + j * stride;
-    const row = (h0 + j) * size;
-    if (direction === 'save') {
-      spectra.set(heap.subarray(offset, offset + size), row);
-    } else {
-      heap.set(spectra.subarray(row, row + size), offset);
-    }
   }
 }
 

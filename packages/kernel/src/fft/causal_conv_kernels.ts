@@ -10,19 +10,21 @@ import {
   convolveForward,
 } from './causal_conv_fft.js';
 import { fftSizeFor } from './pffft.js';
+import { type CachedSpectra, findSpectra } from './spectrum_cache.js';
 
 /**
  * Kernel name of the causal convolution. Inputs `u` `[batch, length,
- * channels]` and `kernel` `[channels, length]`; outputs `y` `[batch, length,
- * channels]` and the spectra of `u` and `kernel` (see `CausalConvAttrs`).
+ * channels]` and `kernel` `[channels, length]`; output `y` `[batch, length,
+ * channels]`. See `CausalConvAttrs` for the spectra it can leave behind.
  */
 export const CAUSAL_CONV = 'S4dCausalConv';
 
 /**
  * Kernel name of both gradients of the causal convolution. Inputs `dy`
- * `[batch, length, channels]`, `uSpectrum` and `kernelSpectrum` (the second
- * and third outputs of `CAUSAL_CONV`); outputs `du` `[batch, length,
- * channels]` and `dkernel` `[channels, length]`.
+ * `[batch, length, channels]`, `u` and `kernel`; outputs `du` `[batch,
+ * length, channels]` and `dkernel` `[channels, length]`. It reads the spectra
+ * that the forward kernel cached when they are still there, and otherwise
+ * recomputes them from `u` and `kernel`.
  */
 export const CAUSAL_CONV_BACKPROP = 'S4dCausalConvBackprop';
 
@@ -98,70 +100,66 @@ function shapeOf(u: TensorInfo): ConvShape {
   return { batch, length, channels };
 }
 
-/** Attributes of the `CAUSAL_CONV` kernel. */
+/** Attributes of the `CAUSAL_CONV` and `CAUSAL_CONV_BACKPROP` kernels. */
 export interface CausalConvAttrs {
   /**
-   * Whether to output the spectra of `u`, `[batch, channels, n]`, and of the
-   * kernel, `[channels, n]`, in PFFFT's internal order, for
-   * `CAUSAL_CONV_BACKPROP`. Otherwise those outputs have shape `[0]`.
+   * The `reserveSpectra` entry that the forward kernel fills with the
+   * spectra of `u` and `kernel` and the backward kernel reads, or 0 for none.
    */
-  saveSpectrum: boolean;
+  spectraId: number;
+}
+
+function spectraFor(attrs: unknown, shape: ConvShape): CachedSpectra | null {
+  const { spectraId } = attrs as CausalConvAttrs;
+  if (!(spectraId > 0)) {
+    return null;
+  }
+  const size = fftSizeFor(shape.length);
+  return findSpectra(spectraId, shape.batch, shape.channels, size) ?? null;
 }
 
 const causalConvKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { u, kernel } = inputs as { u: TensorInfo; kernel: TensorInfo };
-  const { saveSpectrum } = attrs as unknown as CausalConvAttrs;
   const shape = shapeOf(u);
-  const size = fftSizeFor(shape.length);
-  const uSpectrumShape = saveSpectrum
-    ? [shape.batch, shape.channels, size]
-    : [0];
-  const kernelSpectrumShape = saveSpectrum ? [shape.channels, size] : [0];
   return withBackendArrays(
     backend,
     [u, kernel],
-    [u.shape, uSpectrumShape, kernelSpectrumShape],
-    ([uValues, kernelValues], [y, uSpectrum, kernelSpectrum]) => {
-      const spectra = saveSpectrum
-        ? {
-            u: uSpectrum as Float32Array,
-            kernel: kernelSpectrum as Float32Array,
-          }
-        : null;
+    [u.shape],
+    ([uValues, kernelValues], [y]) => {
       convolveForward(
         uValues as Float32Array,
         kernelValues as Float32Array,
         y as Float32Array,
-        spectra,
+        spectraFor(attrs, shape),
         shape,
       );
     },
-  );
+  )[0] as TensorInfo;
 };
 
-const causalConvBackpropKernel: KernelFunc = ({ inputs, backend }) => {
-  const { dy, uSpectrum, kernelSpectrum } = inputs as {
+const causalConvBackpropKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { dy, u, kernel } = inputs as {
     dy: TensorInfo;
-    uSpectrum: TensorInfo;
-    kernelSpectrum: TensorInfo;
+    u: TensorInfo;
+    kernel: TensorInfo;
   };
-  const { length, channels } = shapeOf(dy);
+  const shape = shapeOf(dy);
+  const cached = spectraFor(attrs, shape);
   return withBackendArrays(
     backend,
-    [dy, uSpectrum, kernelSpectrum],
-    [dy.shape, [channels, length]],
-    ([dyValues, uSpectrumValues, kernelSpectrumValues], [du, dkernel]) => {
+    [dy, u, kernel],
+    [dy.shape, kernel.shape],
+    ([dyValues, uValues, kernelValues], [du, dkernel]) => {
       convolveBackward(
         {
           dy: dyValues as Float32Array,
-          kernel: null,
-          kernelSpectrum: kernelSpectrumValues as Float32Array,
-          u: null,
-          uSpectrum: uSpectrumValues as Float32Array,
+          kernel: kernelValues as Float32Array,
+          u: uValues as Float32Array,
+          spectra: cached?.filled ? cached : null,
           du: du as Float32Array,
           dkernel: dkernel as Float32Array,
         },
-        shapeOf(dy),
+        shape,
       );
     },
   );
@@ -178,9 +176,8 @@ const causalConvBackpropInputKernel: KernelFunc = ({ inputs, backend }) => {
         {
           dy: dyValues as Float32Array,
           kernel: kernelValues as Float32Array,
-          kernelSpectrum: null,
           u: null,
-          uSpectrum: null,
+          spectra: null,
           du: du as Float32Array,
           dkernel: null,
         },
@@ -202,9 +199,8 @@ const causalConvBackpropKernelKernel: KernelFunc = ({ inputs, backend }) => {
         {
           dy: dyValues as Float32Array,
           kernel: null,
-          kernelSpectrum: null,
           u: uValues as Float32Array,
-          uSpectrum: null,
+          spectra: null,
           du: null,
           dkernel: dkernel as Float32Array,
         },
