@@ -26,8 +26,9 @@ import { releaseSpectra, reserveSpectra } from './fft/spectrum_cache.js';
  * accepts, so cost grows as `length * log(length)` and any length works.
  * Differentiable with respect to both arguments. While a gradient tape is
  * recording, the spectra of `u` and `kernel` stay in PFFFT's heap until the
- * backward pass (about twice the size of `u` and `kernel`, 512 MiB in all at
- * most), and copies of `u` and `kernel` stay on the tape.
+ * backward pass. They take about twice the memory of `u` and `kernel`, and at
+ * most 512 MiB for all pending passes. Copies of `u` and `kernel` stay on the
+ * tape.
  *
  * @example
  * const y = causalConv(tf.ones([1, 3, 1]), tf.tensor2d([[1, 0.5, 0.25]]));
@@ -133,7 +134,8 @@ const differentiableConv = customGrad(
  */
 function isRecordingGradients(): boolean {
   // NOTE: `isTapeOn` is internal to tfjs-core's Engine (checked in 4.22.0);
-  // without it, the spectra are always cached, which is correct but slower.
+  // without it, every call caches spectra, which stay in PFFFT's heap until
+  // garbage collection when no backward pass follows.
   const internals = engine() as unknown as { isTapeOn?: () => boolean };
   return internals.isTapeOn?.() ?? true;
 }

@@ -24,8 +24,8 @@ export interface CachedSpectra {
 }
 
 /**
- * Bytes of spectra kept at most. Past it the oldest entries are dropped, and
- * their backward passes recompute the spectra from `u` and the kernel.
+ * Maximum bytes of cached spectra. Past it the oldest entries are dropped,
+ * and their backward passes recompute the spectra from `u` and the kernel.
  */
 const MAX_CACHED_BYTES = 512 * 1024 * 1024;
 
@@ -34,7 +34,7 @@ let cachedBytes = 0;
 let nextId = 1;
 
 // A forward pass whose backward pass never runs (its tape was dropped) frees
-// its entry when the gradient closure that holds the id is collected.
+// its entry when the gradient closure that stores the id is collected.
 const abandoned = new FinalizationRegistry<number>((id) => {
   releaseSpectra(id);
 });
