@@ -135,7 +135,7 @@ export function computeHighlights(
       {
         label: `tfjs-layers ${kind} over S4D model, forward, ${window}`,
         unit: 'ratio',
-        detail: `one ${kind} layer of ${model.hiddenSize} units`,
+        detail: `${kind} time over S4D time, so below 1 means the ${kind} is faster. One ${kind} layer of ${model.hiddenSize} units`,
       },
       ratio(median(`${kind} fwd ${window}`), modelForward),
     );
@@ -143,7 +143,7 @@ export function computeHighlights(
       {
         label: `tfjs-layers ${kind} over S4D model, training step, ${window}`,
         unit: 'ratio',
-        detail: `one ${kind} layer of ${model.hiddenSize} units`,
+        detail: `${kind} time over S4D time, so below 1 means the ${kind} is faster. One ${kind} layer of ${model.hiddenSize} units`,
       },
       ratio(median(`${kind} train step ${window}`), modelTrain),
     );
@@ -173,7 +173,7 @@ export function computeHighlights(
         {
           label: `${label} CPU over WASM, ${mode}`,
           unit: 'ratio',
-          detail: `B${sizes.backend.batch} H${sizes.backend.channels} N${sizes.backend.stateSize} L${sizes.backend.length}`,
+          detail: `CPU time over WASM time at B${sizes.backend.batch} H${sizes.backend.channels} N${sizes.backend.stateSize} L${sizes.backend.length}`,
         },
         ratio(
           median(ssmCaseName(label, mode, sizes.backend, 'cpu')),

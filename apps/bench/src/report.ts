@@ -39,11 +39,14 @@ export interface CaseResult {
   status: 'ok' | 'skipped' | 'failed';
   /** Reason for a skip, or the error message of a failure. */
   reason?: string;
-  /** Tokens (batch times length) one run processes. */
+  /**
+   * Tokens (batch times length) one run processes, or 0 for a case without
+   * a fixed count, such as a training run with a time budget.
+   */
   tokens: number;
   /** Wall-clock seconds per run. */
   seconds?: TimingSummary;
-  /** Median seconds divided by `tokens`. */
+  /** Median seconds divided by `tokens`; absent when `tokens` is 0. */
   secondsPerToken?: number;
   /** Estimated floating-point operations of one run; see `flopsModel`. */
   flops?: number;

@@ -144,10 +144,10 @@ function withRates(
     return result;
   }
 
-  const rated: CaseResult = {
-    ...result,
-    secondsPerToken: median / result.tokens,
-  };
+  const rated: CaseResult = { ...result };
+  if (result.tokens > 0) {
+    rated.secondsPerToken = median / result.tokens;
+  }
   if (result.flops !== undefined && roofline !== undefined) {
     const gflopsPerSecond = result.flops / median / 1e9;
     rated.gflopsPerSecond = gflopsPerSecond;

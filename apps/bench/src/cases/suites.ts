@@ -29,7 +29,8 @@ export interface SizePreset {
   /**
    * The plain-ops baseline runs only up to these lengths. Its Vandermonde
    * tensors and DFT matrices grow with L and L^2: at L 4096 one forward
-   * pass peaked at 1.4 GiB of tensors and took 8 s of CPU time here.
+   * pass at batch 1 peaked at 1.4 GiB of tensors and took 8 s of CPU time
+   * on the 2-core development machine.
    */
   plainMaxLength: Record<PassMode, number>;
   /** The batch and state-size sweeps around one reference size. */
@@ -50,7 +51,7 @@ export const FULL_SIZES: SizePreset = {
     stateSize: 64,
     lengths: [64, 256, 1024, 4096, 16384],
   },
-  plainMaxLength: { forward: 2048, 'forward+backward': 1024 },
+  plainMaxLength: { forward: 1024, 'forward+backward': 1024 },
   reference: { batch: 16, channels: 256, stateSize: 64, length: 1024 },
   batches: [4, 16],
   stateSizes: [16, 256],
