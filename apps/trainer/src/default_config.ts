@@ -10,7 +10,7 @@ export const DEFAULT_CONFIG = {
   weightDecay: 0.01,
   ssmWeightDecay: 0,
   batchSize: 32,
-  epochs: 12,
+  epochs: 5,
   warmupSteps: 100,
   schedule: 'cosine',
   gradClipNorm: 1,

@@ -65,7 +65,7 @@ export function renderPlot(records: MetricsRecord[], title: string): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${2 * HEIGHT + 24}" viewBox="0 0 ${WIDTH} ${2 * HEIGHT + 24}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${WIDTH / 2}" y="18" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
+    `<text x="${WIDTH / 2}" y="18" text-anchor="middle" font-size="12">${escapeXml(shorten(title, 96))}</text>`,
     `<g transform="translate(0, 24)">`,
     lossChart,
     metricChart,
@@ -161,6 +161,11 @@ function renderChart(label: string, series: Series[], top: number): string {
   });
   parts.push('</g>');
   return parts.join('\n');
+}
+
+/** Cuts a title to `max` characters, keeping its end, which names the data. */
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `...${text.slice(text.length - max + 3)}`;
 }
 
 function formatTick(value: number): string {

@@ -79,7 +79,9 @@ Config overrides (each sets the config field named in brackets):
   --weight-decay X [weightDecay]  --warmup-steps N [warmupSteps]
   --schedule cosine|constant  --grad-clip X [gradClipNorm]  --seed N
   --eval-interval N  --checkpoint-interval N  --keep-checkpoints N
-  --checkpoint-dir DIR  --workers N
+  --checkpoint-dir DIR
+  --workers N               worker threads that share each batch
+                            (default: one per core)
   --hidden-size N  --state-size N  --num-layers N  --dropout P
   --output last|mean [model.output]
 

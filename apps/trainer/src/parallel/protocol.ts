@@ -3,7 +3,7 @@ import type { TrainingConfig } from '../config.js';
 /** Environment variable that injects a worker failure, for tests. */
 export const FAULT_VARIABLE = 'S4D_TRAINER_WORKER_FAULT';
 
-/** What a worker receives at start, through `workerData`. */
+/** The start-up data of a worker, passed as `workerData`. */
 export interface WorkerSetup {
   /** The worker's index, used in error messages. */
   index: number;

@@ -11,7 +11,7 @@ import {
 } from './protocol.js';
 
 /**
- * The entry point of a data-parallel worker thread. It holds a replica of
+ * The entry point of a data-parallel worker thread. It keeps a replica of
  * the learner and the training set, and for each request computes the
  * gradients of its share of the batch into its slot of the shared buffer.
  */
