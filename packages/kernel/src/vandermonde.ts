@@ -31,6 +31,10 @@ const DECAY_CHECK_INTERVAL = 32;
  * in l, times the float64 epsilon. A mode stops once |Abar^l| < 1e-30, when
  * the rest of its sum, at most 1e-30 |W| / (1 - |Abar|), is far below float32
  * resolution; this also keeps the loop out of slow subnormal arithmetic.
+ *
+ * NOTE: this is scalar JavaScript. At batch 1 and length 16384 it and its
+ * backward pass take most of the layer's time (bench/ssm-forward.md), so a
+ * WASM SIMD version would pay off there.
  */
 export function vandermondeForward(
   values: ModeValues,
