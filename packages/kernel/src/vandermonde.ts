@@ -33,8 +33,8 @@ const DECAY_CHECK_INTERVAL = 32;
  * resolution; this also keeps the loop out of slow subnormal arithmetic.
  *
  * NOTE: this is scalar JavaScript. At batch 1 and length 16384 it and its
- * backward pass take most of the layer's time (bench/ssm-forward.md), so a
- * WASM SIMD version would pay off there.
+ * backward pass take most of the layer's time (bench/ssm-forward.md). A
+ * WASM SIMD version is the likely next speedup there, untried so far.
  */
 export function vandermondeForward(
   values: ModeValues,
