@@ -75,7 +75,7 @@ const BEST_METRIC_KEY = 'best_metric';
  *
  * @param checkpoint The state to save.
  * @param source The destination name used in errors.
- * @throws SerializeError if a field is invalid.
+ * @throws SerializeError if a field is invalid or a tensor was disposed.
  */
 export function checkpointToSafetensors(
   checkpoint: CheckpointInput,
@@ -102,6 +102,11 @@ export function checkpointToSafetensors(
       );
     }
     for (const [name, tensor] of group) {
+      if (tensor.isDisposed) {
+        throw new SerializeError(
+          `saveCheckpoint: tensor '${prefix}${name}' was disposed; save the checkpoint before disposing its tensors`,
+        );
+      }
       tensors.set(
         `${prefix}${name}`,
         tensorToWrite(`${prefix}${name}`, tensor, source),

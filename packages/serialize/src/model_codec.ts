@@ -21,7 +21,12 @@ import {
   type TensorToWrite,
 } from './safetensors_writer.js';
 import { SerializeError } from './serialize_error.js';
-import { shapeMismatch, tensorToWrite, valuesFor } from './tensor_codec.js';
+import {
+  checkNotDisposed,
+  shapeMismatch,
+  tensorToWrite,
+  valuesFor,
+} from './tensor_codec.js';
 
 /** The part of a model that `saveModel` reads: its config and parameters. */
 export interface SerializableModel {
@@ -41,11 +46,18 @@ export interface SerializableModel {
  * @param model The model to save.
  * @param source The destination name used in errors.
  * @returns The whole file.
+ * @throws SerializeError if a parameter was disposed.
  */
 export function modelToSafetensors(
   model: SerializableModel,
   source = BUFFER_SOURCE,
 ): Uint8Array {
+  checkNotDisposed(
+    model.parameters(),
+    'modelToSafetensors',
+    'parameter',
+    'save the model before disposing it',
+  );
   const tensors = new Map<string, TensorToWrite>();
   for (const [name, variable] of model.parameters()) {
     tensors.set(name, tensorToWrite(name, variable, source));
@@ -85,6 +97,7 @@ export function modelFromSafetensors(
  * @param parameters The variables to assign, by name.
  * @param tensors The file's tensors, by the same names.
  * @param source The file name used in errors.
+ * @throws SerializeError if a parameter was disposed.
  * @throws SafetensorsError listing every missing, extra or mismatched tensor.
  */
 export function assignParameters(
@@ -92,6 +105,12 @@ export function assignParameters(
   tensors: ReadonlyMap<string, SafetensorsTensor>,
   source: string,
 ): void {
+  checkNotDisposed(
+    parameters,
+    'assignParameters',
+    'parameter',
+    'load into a model that is not disposed',
+  );
   const problems = findMismatches(parameters, tensors, 'file');
   if (problems.length > 0) {
     throw new SafetensorsError(
@@ -149,13 +168,20 @@ export function modelFromCheckpoint(
  * @param tensors The new values by the same names. They stay owned by the
  *   caller, who may dispose them afterwards.
  * @param source What the tensors came from, for errors.
- * @throws SerializeError listing every missing, extra or mismatched tensor.
+ * @throws SerializeError if a parameter was disposed, or listing every
+ *   missing, extra, mismatched or disposed tensor.
  */
 export function assignTensors(
   parameters: Map<string, tf.Variable>,
   tensors: ReadonlyMap<string, tf.Tensor>,
   source: string,
 ): void {
+  checkNotDisposed(
+    parameters,
+    'assignTensors',
+    'parameter',
+    'assign to a model that is not disposed',
+  );
   const problems = findMismatches(parameters, tensors, source);
   if (problems.length > 0) {
     throw new SerializeError(
@@ -169,7 +195,7 @@ export function assignTensors(
 
 /**
  * Lists how `tensors` differs from `parameters`: missing or extra names,
- * other shapes and, for tfjs tensors, other dtypes.
+ * other shapes and, for tfjs tensors, other dtypes and disposed tensors.
  *
  * @param origin Where the tensors came from, used in the messages.
  */
@@ -183,6 +209,10 @@ function findMismatches(
     const tensor = tensors.get(name);
     if (tensor === undefined) {
       problems.push(`parameter '${name}' is missing from the ${origin}`);
+      continue;
+    }
+    if (tensor instanceof tf.Tensor && tensor.isDisposed) {
+      problems.push(`tensor '${name}' was disposed`);
       continue;
     }
     const mismatch = shapeMismatch(name, tensor.shape, variable.shape);

@@ -7,6 +7,7 @@ import {
   type SerializableModel,
 } from './model_codec.js';
 import { readSafetensorsFile } from './safetensors_file.js';
+import { checkNotDisposed } from './tensor_codec.js';
 
 /**
  * Saves a model to a `.safetensors` file atomically (see `writeFileAtomic`),
@@ -19,12 +20,19 @@ import { readSafetensorsFile } from './safetensors_file.js';
  *
  * @param model The model to save.
  * @param path The destination file.
+ * @throws SerializeError if a parameter was disposed.
  * @throws The file system error if the write fails; `path` is then unchanged.
  */
 export async function saveModel(
   model: SerializableModel,
   path: string,
 ): Promise<void> {
+  checkNotDisposed(
+    model.parameters(),
+    'saveModel',
+    'parameter',
+    'save the model before disposing it',
+  );
   await writeFileAtomic(path, modelToSafetensors(model, path));
 }
 
@@ -54,6 +62,7 @@ export async function loadModel(path: string): Promise<S4DModel> {
  *
  * @param model The model whose parameters are replaced.
  * @param path The safetensors file.
+ * @throws SerializeError if the model was disposed.
  * @throws SafetensorsError listing every missing, extra or mismatched tensor.
  */
 export async function loadParametersInto(

@@ -4,9 +4,35 @@ import { SafetensorsError } from './safetensors_error.js';
 import { formatShape } from './safetensors_header.js';
 import type { SafetensorsTensor } from './safetensors_reader.js';
 import type { TensorToWrite } from './safetensors_writer.js';
+import { SerializeError } from './serialize_error.js';
 import { decodeTensorData } from './tensor_data.js';
 
 const FLOAT_DTYPES: readonly SafetensorsDtype[] = ['F16', 'BF16', 'F32', 'F64'];
+
+/**
+ * Checks that no tensor in `tensors` is disposed. In tfjs 4.22.0, reading a
+ * disposed tensor throws a bare "Tensor is disposed", and assigning one to a
+ * variable succeeds but overflows the stack on the next read.
+ *
+ * @param caller The function name that starts the message.
+ * @param kind What the tensors are, `parameter` or `tensor`.
+ * @param fix What the caller should do instead.
+ * @throws SerializeError naming the first disposed tensor.
+ */
+export function checkNotDisposed(
+  tensors: Iterable<[string, Tensor]>,
+  caller: string,
+  kind: string,
+  fix: string,
+): void {
+  for (const [name, tensor] of tensors) {
+    if (tensor.isDisposed) {
+      throw new SerializeError(
+        `${caller}: ${kind} '${name}' was disposed; ${fix}`,
+      );
+    }
+  }
+}
 
 /**
  * Copies a tfjs tensor's values into a tensor to write: float32 as F32,

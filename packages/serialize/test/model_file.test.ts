@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build, type S4DModel } from '@s4d/model';
 import { initBackend } from '@s4d/runtime';
@@ -461,5 +461,120 @@ describe('assignTensors', () => {
     expect(snapshot(model)).toEqual(before);
     wrong.dispose();
     model.dispose();
+  });
+});
+
+describe('disposed tensors', () => {
+  const folder = useTempFolder();
+
+  it('saveModel rejects a disposed model', async () => {
+    const model = build(config, { seed: 11 });
+    model.dispose();
+    const path = join(folder.path, 'model.safetensors');
+    const error = await saveModel(model, path).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+
+    expect(error).toBeInstanceOf(SerializeError);
+    expect((error as Error).message).toBe(
+      "saveModel: parameter 'input.weight' was disposed; save the model before disposing it",
+    );
+    expect(await readdir(folder.path)).toEqual([]);
+  });
+
+  it('loadParametersInto rejects a disposed model', async () => {
+    const source = build(config, { seed: 11 });
+    const path = join(folder.path, 'model.safetensors');
+    await saveModel(source, path);
+    source.dispose();
+    const model = build(config, { seed: 12 });
+    model.dispose();
+    const before = tf.memory().numTensors;
+    const error = await loadParametersInto(model, path).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+
+    expect(error).toBeInstanceOf(SerializeError);
+    expect((error as Error).message).toBe(
+      "assignParameters: parameter 'input.weight' was disposed; load into a model that is not disposed",
+    );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('assignTensors rejects a disposed source', () => {
+    const source = build(config, { seed: 13 });
+    const target = build(config, { seed: 14 });
+    const expected = snapshot(target);
+    const tensors = new Map<string, tfc.Tensor>();
+    for (const [name, variable] of source.parameters()) {
+      tensors.set(name, tf.clone(variable));
+    }
+    tensors.get('blocks.1.ssm.D')?.dispose();
+    const error = (() => {
+      try {
+        assignTensors(target.parameters(), tensors, 'test');
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+
+    expect(error).toBeInstanceOf(SerializeError);
+    expect((error as Error).message).toBe(
+      "assignTensors: the test tensors do not match the model, which was left unchanged (1 problem): tensor 'blocks.1.ssm.D' was disposed",
+    );
+    expect(snapshot(target)).toEqual(expected);
+    tf.dispose([...tensors.values()]);
+    source.dispose();
+    target.dispose();
+  });
+
+  it('modelFromCheckpoint rejects a disposed checkpoint', async () => {
+    const model = build(config, { seed: 15 });
+    const path = await saveCheckpoint(folder.path, {
+      parameters: model.parameters(),
+      modelConfig: model.config,
+      optimizerState: new Map(),
+      step: 1,
+      epoch: 0,
+      rngState: null,
+      trainingConfig: {},
+    });
+    model.dispose();
+    const checkpoint = await loadCheckpoint(path);
+    disposeCheckpoint(checkpoint);
+    const before = tf.memory().numTensors;
+
+    expect(() => modelFromCheckpoint(checkpoint)).toThrow(
+      /tensor 'input\.weight' was disposed/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('saveCheckpoint rejects a disposed tensor', async () => {
+    const model = build(config, { seed: 16 });
+    const moment = tf.zeros([2]);
+    moment.dispose();
+    const error = await saveCheckpoint(folder.path, {
+      parameters: model.parameters(),
+      modelConfig: model.config,
+      optimizerState: new Map([['input.weight.m', moment]]),
+      step: 1,
+      epoch: 0,
+      rngState: null,
+      trainingConfig: {},
+    }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    model.dispose();
+
+    expect(error).toBeInstanceOf(SerializeError);
+    expect((error as Error).message).toBe(
+      "saveCheckpoint: tensor 'optimizer.input.weight.m' was disposed; save the checkpoint before disposing its tensors",
+    );
+    expect(await readdir(folder.path)).toEqual([]);
   });
 });
