@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { S4DModel } from '@s4d/model';
 import { writeFileAtomic } from './atomic_write.js';
 import {
@@ -19,7 +21,7 @@ import { checkNotDisposed } from './tensor_codec.js';
  * const restored = await loadModel('runs/mnist/model.safetensors');
  *
  * @param model The model to save.
- * @param path The destination file.
+ * @param path The destination file; its folder is created if missing.
  * @throws SerializeError if a parameter was disposed.
  * @throws The file system error if the write fails; `path` is then unchanged.
  */
@@ -33,7 +35,9 @@ export async function saveModel(
     'parameter',
     'save the model before disposing it',
   );
-  await writeFileAtomic(path, modelToSafetensors(model, path));
+  const bytes = modelToSafetensors(model, path);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFileAtomic(path, bytes);
 }
 
 /**

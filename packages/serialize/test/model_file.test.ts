@@ -578,3 +578,18 @@ describe('disposed tensors', () => {
     expect(await readdir(folder.path)).toEqual([]);
   });
 });
+
+describe('saveModel folders', () => {
+  const folder = useTempFolder();
+
+  it('creates a missing folder', async () => {
+    const model = build(config, { seed: 17 });
+    const path = join(folder.path, 'runs', 'mnist', 'model.safetensors');
+    await saveModel(model, path);
+    const restored = await loadModel(path);
+
+    expect(outputOf(restored)).toEqual(outputOf(model));
+    model.dispose();
+    restored.dispose();
+  });
+});
