@@ -41,7 +41,7 @@ export interface SerializableModel {
  * hierarchical name (such as `blocks.0.ssm.log_A_real`, [H, M]), with the
  * model config as JSON and the format version in `__metadata__`. The SSM
  * tensors keep the reference layout: `log_dt` [H], `log_A_real` [H, M],
- * `A_imag` [H, M], `C` and `B` [H, M, 2], `D` [H].
+ * `A_imag` [H, M], `C` [H, M, 2], `D` [H].
  *
  * @param model The model to save.
  * @param source The destination name used in errors.

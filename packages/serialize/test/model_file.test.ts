@@ -96,6 +96,7 @@ describe('saveModel', () => {
     expect(file.tensors.get('blocks.1.ssm.C')?.shape).toEqual([8, 2, 2]);
     expect(file.tensors.get('blocks.1.ssm.D')?.shape).toEqual([8]);
     expect(file.tensors.get('blocks.0.ssm.C')?.dtype).toBe('F32');
+    expect(file.tensors.has('blocks.0.ssm.B')).toBe(false);
   });
 
   it('stores every parameter', async () => {
