@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatMarkdownTable } from '../src/format/markdown.js';
 import { caseRow, formatTextTable, groupCases } from '../src/format/table.js';
 import {
   formatMebibytes,
@@ -129,5 +130,30 @@ describe('groupCases', () => {
 
     expect([...groups.keys()]).toEqual(['kernel / one', 'kernel / two']);
     expect(groups.get('kernel / one')?.map((r) => r.name)).toEqual(['a', 'c']);
+  });
+});
+
+describe('formatMarkdownTable', () => {
+  it('pads cells like the Biome formatter', () => {
+    const lines = formatMarkdownTable(
+      ['name', 'time'],
+      [
+        ['a|b', '1 s'],
+        ['long name', '10 ms'],
+      ],
+      [1],
+    );
+
+    expect(lines).toEqual([
+      '| name      |  time |',
+      '| --------- | ----: |',
+      '| a\\|b      |   1 s |',
+      '| long name | 10 ms |',
+    ]);
+  });
+
+  it('keeps columns at least three wide', () => {
+    const lines = formatMarkdownTable(['a'], [['b']]);
+    expect(lines).toEqual(['| a   |', '| --- |', '| b   |']);
   });
 });

@@ -51,15 +51,21 @@ export function renderMarkdown(
     '',
     '## Machine',
     '',
-    '| item | value |',
-    '| --- | --- |',
-    `| CPU | ${escapeCell(machine.cpuModel)}, ${machine.cores} cores |`,
-    `| memory | ${(machine.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB |`,
-    `| platform | ${escapeCell(machine.platform)} |`,
-    `| Node | ${machine.node} |`,
-    `| tfjs-core | ${machine.tfjsCore} |`,
-    `| tfjs-layers | ${machine.tfjsLayers} |`,
-    `| WASM backend | SIMD ${machine.wasmSimd ? 'on' : 'off'}, ${machine.wasmThreads} thread(s) |`,
+    ...formatMarkdownTable(
+      ['item', 'value'],
+      [
+        ['CPU', `${machine.cpuModel}, ${machine.cores} cores`],
+        ['memory', `${(machine.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB`],
+        ['platform', machine.platform],
+        ['Node', machine.node],
+        ['tfjs-core', machine.tfjsCore],
+        ['tfjs-layers', machine.tfjsLayers],
+        [
+          'WASM backend',
+          `SIMD ${machine.wasmSimd ? 'on' : 'off'}, ${machine.wasmThreads} thread(s)`,
+        ],
+      ],
+    ),
     '',
     '## Headline figures',
     '',
@@ -68,13 +74,15 @@ export function renderMarkdown(
   if (report.highlights.length === 0) {
     lines.push('No headline figure: the cases they need did not run.', '');
   } else {
-    lines.push('| figure | value | context |', '| --- | ---: | --- |');
-    for (const highlight of report.highlights) {
-      lines.push(
-        `| ${escapeCell(highlight.label)} | ${formatHighlight(highlight)} | ${escapeCell(highlight.detail)} |`,
-      );
-    }
-    lines.push('');
+    const rows = report.highlights.map((highlight) => [
+      highlight.label,
+      formatHighlight(highlight),
+      highlight.detail,
+    ]);
+    lines.push(
+      ...formatMarkdownTable(['figure', 'value', 'context'], rows, [1]),
+      '',
+    );
   }
 
   lines.push(
@@ -86,16 +94,23 @@ export function renderMarkdown(
       "The `of matMul` column of the tables below is a case's estimated " +
       'GFLOP/s over this rate.',
     '',
-    '| backend | matMul shape | GFLOP/s |',
-    '| --- | --- | ---: |',
   );
-  for (const roofline of report.rooflines) {
+  const rooflineRows = report.rooflines.map((roofline) => {
     const [m, k, n] = roofline.shape;
-    lines.push(
-      `| ${roofline.backend} | [${m}, ${k}] x [${k}, ${n}] | ${formatNumber(roofline.gflopsPerSecond)} |`,
-    );
-  }
-  lines.push('');
+    return [
+      roofline.backend,
+      `[${m}, ${k}] x [${k}, ${n}]`,
+      formatNumber(roofline.gflopsPerSecond),
+    ];
+  });
+  lines.push(
+    ...formatMarkdownTable(
+      ['backend', 'matMul shape', 'GFLOP/s'],
+      rooflineRows,
+      [2],
+    ),
+    '',
+  );
 
   if (links.plot !== undefined) {
     lines.push(
@@ -110,12 +125,8 @@ export function renderMarkdown(
   for (const [title, members] of groupCases(report.cases)) {
     lines.push(`### ${title}`, '');
     const { header, rows } = groupTable(members);
-    lines.push(`| ${header.join(' | ')} |`);
-    lines.push(`| --- |${' ---: |'.repeat(header.length - 1)}`);
-    for (const row of rows) {
-      lines.push(`| ${row.map(escapeCell).join(' | ')} |`);
-    }
-    lines.push('');
+    const rightAligned = header.map((_, column) => column).slice(1);
+    lines.push(...formatMarkdownTable(header, rows, rightAligned), '');
   }
 
   const leaking = report.cases.filter(
@@ -179,6 +190,40 @@ function formatHighlight(highlight: Highlight): string {
     return formatPercent(highlight.value);
   }
   return `${formatNumber(highlight.value)}x`;
+}
+
+/**
+ * Lays out a markdown table with every column padded to its widest cell, as
+ * Biome's markdown formatter does, so a generated page passes `biome check`.
+ *
+ * @param header Column headings.
+ * @param rows Cells, each row as long as `header`; `|` is escaped here.
+ * @param rightAligned Indices of the columns to right-align.
+ * @returns The table lines: heading, delimiter row, then one per row.
+ */
+export function formatMarkdownTable(
+  header: readonly string[],
+  rows: readonly string[][],
+  rightAligned: readonly number[] = [],
+): string[] {
+  const escaped = [header, ...rows].map((row) => row.map(escapeCell));
+  const widths = header.map((_, column) =>
+    Math.max(3, ...escaped.map((row) => (row[column] ?? '').length)),
+  );
+  const right = new Set(rightAligned);
+  const line = (cells: readonly string[]) => {
+    const padded = widths.map((width, column) => {
+      const cell = cells[column] ?? '';
+      return right.has(column) ? cell.padStart(width) : cell.padEnd(width);
+    });
+    return `| ${padded.join(' | ')} |`;
+  };
+  const delimiter = widths.map((width, column) =>
+    right.has(column) ? `${'-'.repeat(width - 1)}:` : '-'.repeat(width),
+  );
+
+  const [headings = [], ...body] = escaped;
+  return [line(headings), `| ${delimiter.join(' | ')} |`, ...body.map(line)];
 }
 
 function escapeCell(text: string): string {
