@@ -1,4 +1,9 @@
-import { configToJson, type ModelConfig } from '@s4d/config';
+import {
+  ConfigError,
+  configToJson,
+  type ModelConfig,
+  parseModelConfig,
+} from '@s4d/config';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkJsonValue, type JsonValue } from './json_value.js';
 import {
@@ -90,6 +95,7 @@ export function checkpointToSafetensors(
     checkpoint.bestMetric,
     'checkpoint.bestMetric',
   );
+  const modelConfig = checkModelConfig(checkpoint.modelConfig);
 
   const tensors = new Map<string, TensorToWrite>();
   for (const [prefix, group, field] of [
@@ -119,7 +125,7 @@ export function checkpointToSafetensors(
     metadata: {
       [FORMAT_KEY]: 'checkpoint',
       [FORMAT_VERSION_KEY]: String(FORMAT_VERSION),
-      [MODEL_CONFIG_KEY]: configToJson(checkpoint.modelConfig),
+      [MODEL_CONFIG_KEY]: configToJson(modelConfig),
       [STEP_KEY]: String(checkpoint.step),
       [EPOCH_KEY]: String(checkpoint.epoch),
       [RNG_STATE_KEY]: JSON.stringify(checkpoint.rngState),
@@ -237,6 +243,26 @@ export function checkCounter(value: unknown, path: string): void {
     throw new SerializeError(
       `saveCheckpoint: ${path} must be a non-negative integer, got ${String(value)}`,
     );
+  }
+}
+
+/**
+ * Resolves a checkpoint's model config as `loadCheckpoint` will, so that a
+ * config it would reject is never written.
+ *
+ * @throws SerializeError with the config problems.
+ */
+function checkModelConfig(value: unknown): ModelConfig {
+  try {
+    return parseModelConfig(value);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      throw new SerializeError(
+        `saveCheckpoint: checkpoint.modelConfig is invalid. ${error.message}`,
+        { cause: error },
+      );
+    }
+    throw error;
   }
 }
 

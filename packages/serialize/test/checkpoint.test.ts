@@ -376,6 +376,16 @@ describe('saveCheckpoint errors', () => {
       'saveCheckpoint: checkpoint.metric must be a number, null or undefined, got string',
     ],
     [
+      'an invalid modelConfig',
+      (c) => ({ ...c, modelConfig: { ...c.modelConfig, stateSize: 3 } }),
+      'saveCheckpoint: checkpoint.modelConfig is invalid. Invalid model config (1 problem):\n  stateSize: 3 is odd; S4D needs an even state size',
+    ],
+    [
+      'a missing modelConfig',
+      (c) => ({ ...c, modelConfig: undefined }),
+      'saveCheckpoint: checkpoint.modelConfig is invalid. Invalid model config (1 problem):\n  <root>: missing; expected an object',
+    ],
+    [
       'parameters that are not a Map',
       (c) => ({ ...c, parameters: {} }),
       'saveCheckpoint: checkpoint.parameters must be a Map of tensors, got object',
