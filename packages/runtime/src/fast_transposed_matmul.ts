@@ -93,6 +93,10 @@ function runUntransposed(
         transposeB: transposeB && !explicitB,
       },
     });
+  } catch {
+    // Rerun on the caller's operands, so that tfjs's error message names the
+    // shapes and transpose flags the caller passed, not those of the copies.
+    return original.kernelFunc(args);
   } finally {
     const wasm = backend as unknown as WasmBackend;
     if (aPlain !== a) wasm.disposeData(aPlain.dataId);

@@ -88,4 +88,17 @@ describe('matMul with transposed operands on wasm', () => {
     expect(difference).toBeLessThan(1e-5);
     tf.dispose([a, b, bias, fused, reference]);
   });
+
+  it('reports the caller shapes on a mismatch', async () => {
+    const tf = await initBackend();
+    const a = tf.zeros([3, 4]);
+    const b = tf.zeros([3, 5]);
+    const before = tf.memory().numTensors;
+
+    expect(() => tf.matMul(a, b, true, true)).toThrow(
+      'Error in matMul: inner shapes (3) and (5) of Tensors with shapes 3,4 and 3,5 and transposeA=true and transposeB=true must match.',
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([a, b]);
+  });
 });
