@@ -104,6 +104,13 @@ export async function startWorkerPool(
             ),
           ),
         );
+        worker.once('exit', (code) =>
+          reject(
+            new TrainerError(
+              `Worker ${index} failed to start: exited with code ${code}`,
+            ),
+          ),
+        );
       }),
     );
     worker.on('message', (reply: WorkerReply) => {
