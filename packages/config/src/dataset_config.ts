@@ -78,7 +78,10 @@ const mnistSizeRule: CrossFieldRule = ({ trainSize, testSize }) => {
   ];
 };
 
-const csvColumnRule: CrossFieldRule = ({ features, target }) => {
+// A regression feature may be the target itself: the model then predicts the
+// series' next value from its own past, which leaks nothing because the
+// predicted value lies after the window. A class label is not numeric.
+const csvColumnRule: CrossFieldRule = ({ features, target, task }) => {
   if (!Array.isArray(features)) {
     return [];
   }
@@ -89,11 +92,11 @@ const csvColumnRule: CrossFieldRule = ({ features, target }) => {
     if (typeof name !== 'string') {
       continue;
     }
-    if (name === target) {
+    if (name === target && task !== 'regression') {
       violations.push({
         path: ['features', index],
         value: name,
-        message: `${formatValue(name)} is the target; a column cannot be both a feature and the target`,
+        message: `${formatValue(name)} is the target; only a regression target can also be a feature`,
       });
     } else if (seen.has(name)) {
       violations.push({

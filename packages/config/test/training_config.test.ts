@@ -333,16 +333,27 @@ describe('parseTrainingConfig csv', () => {
     ]);
   });
 
-  it('rejects the target among the features', () => {
+  it('rejects a class target among the features', () => {
     const dataset = { ...CSV, features: ['wind', 'weather'] };
     expect(problemsOf(() => parseTrainingConfig({ dataset }))).toEqual([
       {
         path: 'dataset.features[1]',
         value: 'weather',
         message:
-          '"weather" is the target; a column cannot be both a feature and the target',
+          '"weather" is the target; only a regression target can also be a feature',
       },
     ]);
+  });
+
+  it('accepts a regression target among the features', () => {
+    const dataset = {
+      ...CSV,
+      task: 'regression',
+      target: 'temp',
+      features: ['wind', 'temp'],
+    };
+    const parsed = parseTrainingConfig({ dataset }).dataset;
+    expect(parsed.kind === 'csv' && parsed.features).toEqual(['wind', 'temp']);
   });
 
   it('rejects a feature listed twice', () => {
