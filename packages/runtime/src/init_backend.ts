@@ -66,6 +66,7 @@ const backendsLoaded = new Map<BackendName, Promise<void>>();
 export async function initBackend(
   options: InitBackendOptions = {},
 ): Promise<Tf> {
+  checkOptions(options);
   const backend = options.backend ?? 'wasm';
   if (backend !== 'wasm' && backend !== 'cpu') {
     throw new RuntimeError(
@@ -102,6 +103,49 @@ export async function initBackend(
     patchTransposedMatMul();
   }
   return tf;
+}
+
+const OPTION_NAMES: readonly string[] = ['backend', 'wasmPaths'];
+
+/**
+ * Checks the shape of `initBackend`'s options, so that a misspelled key
+ * raises an error instead of leaving the default backend active.
+ *
+ * @throws RuntimeError naming the first invalid option.
+ */
+function checkOptions(options: unknown): void {
+  if (
+    typeof options !== 'object' ||
+    options === null ||
+    Array.isArray(options)
+  ) {
+    throw new RuntimeError(
+      `initBackend: options must be an object such as { backend: 'cpu' }, got ${describeValue(options)}.`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(key)) {
+      throw new RuntimeError(
+        `initBackend: unknown option '${key}'; the options are backend and wasmPaths.`,
+      );
+    }
+  }
+
+  const { wasmPaths } = options as { wasmPaths?: unknown };
+  const isPathMap =
+    typeof wasmPaths === 'object' &&
+    wasmPaths !== null &&
+    !Array.isArray(wasmPaths) &&
+    Object.values(wasmPaths).every((url) => typeof url === 'string');
+  if (wasmPaths !== undefined && typeof wasmPaths !== 'string' && !isPathMap) {
+    throw new RuntimeError(
+      `initBackend: options.wasmPaths must be a URL prefix string or a map from .wasm file name to URL, got ${describeValue(wasmPaths)}.`,
+    );
+  }
+}
+
+function describeValue(value: unknown): string {
+  return value === undefined ? 'undefined' : JSON.stringify(value);
 }
 
 /**

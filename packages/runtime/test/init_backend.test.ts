@@ -95,4 +95,33 @@ describe('initBackend', () => {
       "initBackend: options.backend must be 'wasm' or 'cpu', got \"webgl\".",
     );
   });
+
+  it('rejects a misspelled option', async () => {
+    const options = { bakend: 'cpu' } as unknown as { backend: 'cpu' };
+
+    await expect(initBackend(options)).rejects.toThrow(
+      "initBackend: unknown option 'bakend'; the options are backend and wasmPaths.",
+    );
+  });
+
+  it('rejects options that are not an object', async () => {
+    const cases: [unknown, string][] = [
+      ['cpu', '"cpu"'],
+      [null, 'null'],
+      [[], '[]'],
+    ];
+    for (const [options, shown] of cases) {
+      await expect(initBackend(options as { backend: 'cpu' })).rejects.toThrow(
+        `initBackend: options must be an object such as { backend: 'cpu' }, got ${shown}.`,
+      );
+    }
+  });
+
+  it('rejects wasmPaths of another type', async () => {
+    const options = { wasmPaths: 5 } as unknown as { wasmPaths: string };
+
+    await expect(initBackend(options)).rejects.toThrow(
+      'initBackend: options.wasmPaths must be a URL prefix string or a map from .wasm file name to URL, got 5.',
+    );
+  });
 });
