@@ -44,18 +44,20 @@ export interface ParseOptions {
  * const file = parseSafetensors(await response.arrayBuffer());
  * const weight = decodeTensorData(file.tensors.get('input.weight')!);
  *
- * @param bytes The whole file.
+ * @param bytes The whole file, as a Uint8Array, another ArrayBuffer view or
+ *   an ArrayBuffer.
  * @param options `source`, the name used in errors (default `<buffer>`).
  * @returns The tensors and the metadata.
+ * @throws TypeError if `bytes` is of another type.
  * @throws SafetensorsError naming the source, the tensor and the rule that
  *   failed.
  */
 export function parseSafetensors(
-  bytes: ArrayBuffer | Uint8Array,
+  bytes: ArrayBufferLike | ArrayBufferView,
   options: ParseOptions = {},
 ): SafetensorsContents {
   const source = options.source ?? BUFFER_SOURCE;
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const view = toByteView(bytes);
 
   const headerLength = readHeaderLength(
     view.subarray(0, 8),
@@ -80,4 +82,38 @@ export function parseSafetensors(
   }
 
   return { source, tensors, metadata: header.metadata };
+}
+
+/**
+ * Views `bytes` as a Uint8Array without copying.
+ *
+ * @throws TypeError if `bytes` is neither an ArrayBuffer view nor an
+ *   ArrayBuffer, because `new Uint8Array` would give an empty or unrelated
+ *   array for such a value.
+ */
+function toByteView(bytes: ArrayBufferLike | ArrayBufferView): Uint8Array {
+  if (bytes instanceof Uint8Array) {
+    return bytes;
+  }
+  if (ArrayBuffer.isView(bytes)) {
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  if (
+    bytes instanceof ArrayBuffer ||
+    (typeof SharedArrayBuffer !== 'undefined' &&
+      bytes instanceof SharedArrayBuffer)
+  ) {
+    return new Uint8Array(bytes);
+  }
+  let actual: string;
+  if (bytes === null) {
+    actual = 'null';
+  } else if (typeof bytes !== 'object') {
+    actual = typeof bytes;
+  } else {
+    actual = (bytes as object).constructor?.name ?? 'object';
+  }
+  throw new TypeError(
+    `parseSafetensors: bytes must be a Uint8Array, another ArrayBuffer view or an ArrayBuffer, got ${actual}`,
+  );
 }

@@ -43,6 +43,34 @@ describe('parseSafetensors', () => {
     expect(file.tensors.size).toBe(2);
   });
 
+  it('accepts a DataView', () => {
+    const bytes = rawFile(validHeader, validData);
+    const padded = new Uint8Array(bytes.length + 5);
+    padded.set(bytes, 3);
+    const view = new DataView(padded.buffer, 3, bytes.length);
+    const file = parseSafetensors(view);
+    const b = file.tensors.get('b');
+    if (b === undefined) throw new Error('tensor b missing');
+
+    expect(decodeTensorData(b)).toEqual(new Float32Array([3]));
+  });
+
+  it('rejects bytes of another type', () => {
+    const cases: [unknown, string][] = [
+      ['abc', 'string'],
+      [null, 'null'],
+      [[1, 2], 'Array'],
+    ];
+    for (const [bytes, shown] of cases) {
+      const error = thrown(() => parseSafetensors(bytes as Uint8Array));
+
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toBe(
+        `parseSafetensors: bytes must be a Uint8Array, another ArrayBuffer view or an ArrayBuffer, got ${shown}`,
+      );
+    }
+  });
+
   it('accepts a view into a larger buffer', () => {
     const bytes = rawFile(validHeader, validData);
     const padded = new Uint8Array(bytes.length + 5);
