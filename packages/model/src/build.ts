@@ -4,6 +4,7 @@ import {
   parseModelConfig,
 } from '@s4d/config';
 import { S4DBlock } from './block.js';
+import { describeValue as describe, ModelError } from './errors.js';
 import { Dense } from './layers/dense.js';
 import { LayerNorm } from './layers/layer_norm.js';
 import { S4DModel } from './model.js';
@@ -33,7 +34,10 @@ export function build(
   options: ModelConfigInput,
   buildOptions: BuildOptions = {},
 ): S4DModel {
-  return new S4DModel(parseModelConfig(options), buildOptions.seed ?? 0);
+  return new S4DModel(
+    parseModelConfig(options),
+    checkSeed('build', buildOptions),
+  );
 }
 
 /**
@@ -52,7 +56,41 @@ export function buildBlock(
   index = 0,
   buildOptions: BuildOptions = {},
 ): S4DBlock {
-  return new S4DBlock(parseModelConfig(options), index, buildOptions.seed ?? 0);
+  if (!Number.isInteger(index) || index < 0) {
+    throw new ModelError(
+      `buildBlock: index must be a non-negative integer, got ${describe(index)}.`,
+    );
+  }
+  return new S4DBlock(
+    parseModelConfig(options),
+    index,
+    checkSeed('buildBlock', buildOptions),
+  );
+}
+
+/** Largest seed: the blocks offset it, and tfjs seeds must stay exact integers. */
+const MAX_SEED = 2 ** 31;
+
+function checkSeed(caller: string, buildOptions: BuildOptions): number {
+  if (typeof buildOptions !== 'object' || buildOptions === null) {
+    throw new ModelError(
+      `${caller}: buildOptions must be an object such as { seed: 0 }, got ${describe(buildOptions)}.`,
+    );
+  }
+  for (const key of Object.keys(buildOptions)) {
+    if (key !== 'seed') {
+      throw new ModelError(
+        `${caller}: unknown build option ${JSON.stringify(key)}; the only option is seed.`,
+      );
+    }
+  }
+  const seed = buildOptions.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0 || seed >= MAX_SEED) {
+    throw new ModelError(
+      `${caller}: seed must be an integer in [0, 2^31), got ${describe(seed)}.`,
+    );
+  }
+  return seed;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { ModelConfig } from '@s4d/config';
 import type { SsmState } from '@s4d/kernel';
 import * as tf from '@tensorflow/tfjs-core';
 import { S4DBlock } from './block.js';
-import { ModelError } from './errors.js';
+import { describeValue, ModelError } from './errors.js';
 import { Dense } from './layers/dense.js';
 import { LayerNorm } from './layers/layer_norm.js';
 import { addPrefixed, type ParameterMap } from './layers/parameters.js';
@@ -25,7 +25,7 @@ export interface ApplyOptions {
 
 /** The parameter names of a model split into optimizer groups. */
 export interface ParameterGroups {
-  /** `log_dt`, `log_A_real`, `A_imag` and `B` of every block. */
+  /** `log_dt`, `log_A_real` and `A_imag` of every block (and `B`, if a block had one). */
   ssm: string[];
   /** Every other parameter. */
   other: string[];
@@ -58,7 +58,7 @@ export class S4DModel {
    * @param seed Seed of the initialization.
    */
   constructor(config: ModelConfig, seed: number) {
-    this.config = config;
+    this.config = Object.freeze({ ...config });
     this.input =
       config.embedDim === config.hiddenSize
         ? undefined
@@ -83,7 +83,8 @@ export class S4DModel {
    */
   apply(x: tf.Tensor, options: ApplyOptions = {}): tf.Tensor {
     this.checkAlive('apply');
-    this.checkInput(x);
+    this.checkInput('apply', x);
+    checkApplyOptions(options);
     const [batch, length] = x.shape as [number, number, number];
     const lengths = this.checkLengths(options.lengths, batch, length);
     const training = options.training ?? false;
@@ -103,6 +104,7 @@ export class S4DModel {
    * Model files use the same names.
    */
   parameters(): Map<string, tf.Variable> {
+    this.checkAlive('parameters');
     const map: ParameterMap = new Map();
     if (this.input !== undefined) {
       addPrefixed(map, 'input', this.input.parameters());
@@ -116,8 +118,8 @@ export class S4DModel {
 
   /**
    * Splits the parameter names into the SSM timescale group (`log_dt`,
-   * `log_A_real`, `A_imag`, `B`: a learning rate of at most 0.001 and no
-   * weight decay, as in the reference) and the rest.
+   * `log_A_real`, `A_imag`: a learning rate of at most 0.001 and no weight
+   * decay, as in the reference) and the rest.
    */
   parameterGroups(): ParameterGroups {
     const groups: ParameterGroups = { ssm: [], other: [] };
@@ -139,7 +141,7 @@ export class S4DModel {
     this.checkAlive('initState');
     if (!Number.isInteger(batch) || batch < 1) {
       throw new ModelError(
-        `initState: batch must be a positive integer, got ${batch}.`,
+        `initState: batch must be a positive integer, got ${describeValue(batch)}.`,
       );
     }
     const ssm = this.blocks.map((block) => block.ssm.initState(batch));
@@ -165,6 +167,12 @@ export class S4DModel {
   step(state: S4DState, frame: tf.Tensor): StepResult {
     this.checkAlive('step');
     this.checkState(state, 'step');
+    if (!(frame instanceof tf.Tensor) || frame.isDisposed) {
+      throw new ModelError('step: frame must be a live tf.Tensor.');
+    }
+    if (frame.dtype !== 'float32') {
+      throw new ModelError(`step: frame must be float32, got ${frame.dtype}.`);
+    }
     const expected = [state.batch, this.config.embedDim];
     if (
       frame.rank !== 2 ||
@@ -201,7 +209,7 @@ export class S4DModel {
    */
   prefill(x: tf.Tensor, state?: S4DState): S4DState {
     this.checkAlive('prefill');
-    this.checkInput(x, false);
+    this.checkInput('prefill', x, false);
     const batch = x.shape[0] as number;
     const start = state ?? this.initState(batch);
     if (state !== undefined) {
@@ -240,10 +248,10 @@ export class S4DModel {
     if (this.disposed) {
       return;
     }
-    this.disposed = true;
     for (const variable of this.parameters().values()) {
       variable.dispose();
     }
+    this.disposed = true;
   }
 
   /** Builds the step result from the normalized output of the frame. */
@@ -308,24 +316,37 @@ export class S4DModel {
     return tf.div(tf.sum(tf.mul(normed, mask), 1), counts);
   }
 
-  private checkInput(x: tf.Tensor, fixedLength = true): void {
+  private checkInput(method: string, x: tf.Tensor, fixedLength = true): void {
     const { embedDim, seqLen } = this.config;
+    if (!(x instanceof tf.Tensor)) {
+      throw new ModelError(
+        `${method}: x must be a tf.Tensor, got ${describeValue(x)}.`,
+      );
+    }
+    if (x.isDisposed) {
+      throw new ModelError(`${method}: x was disposed.`);
+    }
     if (x.rank !== 3) {
       throw new ModelError(
-        `apply: x must have rank 3, [batch, length, ${embedDim}], got shape [${x.shape}].`,
+        `${method}: x must have rank 3, [batch, length, ${embedDim}], got shape [${x.shape}].`,
       );
     }
     if (x.shape[2] !== embedDim) {
       throw new ModelError(
-        `apply: x must have embedDim ${embedDim} on its last axis, got shape [${x.shape}].`,
+        `${method}: x must have embedDim ${embedDim} on its last axis, got shape [${x.shape}].`,
+      );
+    }
+    if ((x.shape[0] ?? 0) < 1 || (x.shape[1] ?? 0) < 1) {
+      throw new ModelError(
+        `${method}: x must have at least one sequence and one step, got shape [${x.shape}].`,
       );
     }
     if (x.dtype !== 'float32') {
-      throw new ModelError(`apply: x must be float32, got ${x.dtype}.`);
+      throw new ModelError(`${method}: x must be float32, got ${x.dtype}.`);
     }
     if (fixedLength && seqLen !== null && x.shape[1] !== seqLen) {
       throw new ModelError(
-        `apply: x must have length ${seqLen} (config.seqLen), got ${x.shape[1]}; ` +
+        `${method}: x must have length ${seqLen} (config.seqLen), got ${x.shape[1]}; ` +
           'build the model with seqLen: null for any length.',
       );
     }
@@ -339,6 +360,11 @@ export class S4DModel {
     if (lengths === undefined) {
       return undefined;
     }
+    if (!Array.isArray(lengths)) {
+      throw new ModelError(
+        `apply: options.lengths must be an array of ${batch} integers, got ${describeValue(lengths)}.`,
+      );
+    }
     if (lengths.length !== batch) {
       throw new ModelError(
         `apply: options.lengths must have one entry per sequence (${batch}), got ${lengths.length}.`,
@@ -347,7 +373,7 @@ export class S4DModel {
     for (const [index, value] of lengths.entries()) {
       if (!Number.isInteger(value) || value < 1 || value > length) {
         throw new ModelError(
-          `apply: options.lengths[${index}] must be an integer in [1, ${length}], got ${value}.`,
+          `apply: options.lengths[${index}] must be an integer in [1, ${length}], got ${describeValue(value)}.`,
         );
       }
     }
@@ -369,5 +395,33 @@ export class S4DModel {
     if (this.disposed) {
       throw new ModelError(`${method}: the model was disposed.`);
     }
+  }
+}
+
+const APPLY_OPTION_NAMES: readonly string[] = ['training', 'lengths', 'seed'];
+
+function checkApplyOptions(options: ApplyOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new ModelError(
+      `apply: options must be an object such as { training: true }, got ${describeValue(options)}.`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!APPLY_OPTION_NAMES.includes(key)) {
+      throw new ModelError(
+        `apply: unknown option ${JSON.stringify(key)}; the options are ${APPLY_OPTION_NAMES.join(', ')}.`,
+      );
+    }
+  }
+  if (options.training !== undefined && typeof options.training !== 'boolean') {
+    throw new ModelError(
+      `apply: options.training must be true or false, got ${describeValue(options.training)}.`,
+    );
+  }
+  const seed = options.seed;
+  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) {
+    throw new ModelError(
+      `apply: options.seed must be a non-negative integer, got ${describeValue(seed)}.`,
+    );
   }
 }
