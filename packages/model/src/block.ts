@@ -82,22 +82,39 @@ export class S4DBlock {
   }
 
   /**
-   * Runs the block on one frame in recurrent mode (no dropout).
+   * Runs the block on one frame in recurrent mode (no dropout), with fused
+   * forward-only kernels.
    *
    * @param state The SSM state, [batch, hiddenSize, stateSize / 2, 2].
-   * @param frame Input, [batch, hiddenSize].
-   * @returns The output [batch, hiddenSize] and the next state.
+   * @param frame Input, [1, batch, hiddenSize].
+   * @returns The output [1, batch, hiddenSize] and the next state.
    */
   step(
     state: SsmState,
-    frame: tf.Tensor2D,
-  ): { y: tf.Tensor2D; state: SsmState } {
-    const normed = this.norm.applyInference(frame) as tf.Tensor2D;
+    frame: tf.Tensor3D,
+  ): { y: tf.Tensor3D; state: SsmState } {
+    const normed = this.norm.applyInference(frame) as tf.Tensor3D;
     const next = this.ssm.step(state, normed, frame);
     normed.dispose();
-    const y = this.residualFfn(next.y);
+    const ffnNorm = this.ffnNorm;
+    const ffn = this.ffn;
+    if (ffnNorm === undefined || ffn === undefined) {
+      return next;
+    }
+    const y = tf.tidy(() => {
+      const inner = ffn.applyStep(
+        ffnNorm.applyInference(next.y) as tf.Tensor3D,
+      );
+      return tf.add(next.y, inner) as tf.Tensor3D;
+    });
     next.y.dispose();
-    return { y: y as tf.Tensor2D, state: next.state };
+    return { y, state: next.state };
+  }
+
+  /** Frees the cached weights of the streaming path. */
+  disposeStepCache(): void {
+    this.ssm.disposeStepCache();
+    this.ffn?.disposeStepCache();
   }
 
   /**

@@ -2,8 +2,13 @@ import type { ModelConfig } from '@s4d/config';
 import * as tf from '@tensorflow/tfjs-core';
 import { gelu, silu } from './layers/activations.js';
 import { Dense } from './layers/dense.js';
-import { geluInference, swigluInference } from './layers/inference_kernels.js';
+import {
+  geluInference,
+  swigluInference,
+  swigluPairInference,
+} from './layers/inference_kernels.js';
 import { addPrefixed, type ParameterMap } from './layers/parameters.js';
+import { StepMatMul } from './layers/step_matmul.js';
 
 /**
  * The feed-forward network of a block, of inner width
@@ -16,6 +21,8 @@ export class FeedForward {
   readonly gate: Dense | undefined;
   readonly up: Dense;
   readonly down: Dense;
+  /** `gate` and `up` as one matMul, for streaming steps. */
+  private readonly gateUp: StepMatMul | undefined;
 
   /**
    * @param config The resolved model config; `ffn` must not be `none`.
@@ -31,6 +38,10 @@ export class FeedForward {
         : undefined;
     this.up = new Dense(hidden, inner, `${name}.up`, seed + 2);
     this.down = new Dense(inner, hidden, `${name}.down`, seed + 4);
+    this.gateUp =
+      this.gate === undefined
+        ? undefined
+        : new StepMatMul([this.gate, this.up]);
   }
 
   /** The layer's variables: `gate.*` (SwiGLU only), `up.*` and `down.*`. */
@@ -76,6 +87,32 @@ export class FeedForward {
         swigluInference(this.gate.apply(x), this.up.apply(x)),
       );
     });
+  }
+
+  /**
+   * Applies the network in a streaming step: forward only, one matMul kernel
+   * call per dense layer (`gate` and `up` fused) and no reshapes.
+   *
+   * @param x Input, [1, batch, hiddenSize].
+   * @returns Output, [1, batch, hiddenSize].
+   */
+  applyStep(x: tf.Tensor3D): tf.Tensor3D {
+    return tf.tidy(() => {
+      if (this.gateUp === undefined) {
+        const inner = geluInference(this.up.step.apply(x)) as tf.Tensor3D;
+        return this.down.step.apply(inner);
+      }
+      const inner = swigluPairInference(this.gateUp.apply(x)) as tf.Tensor3D;
+      return this.down.step.apply(inner);
+    });
+  }
+
+  /** Frees the cached weights of the streaming path. */
+  disposeStepCache(): void {
+    this.gateUp?.dispose();
+    this.gate?.step.dispose();
+    this.up.step.dispose();
+    this.down.step.dispose();
   }
 
   /** Number of trainable scalars of the network for `config` (0 for `none`). */

@@ -185,14 +185,24 @@ export class S4DModel {
     }
 
     const next: SsmState[] = [];
-    let h = (this.input?.apply(frame) ?? tf.clone(frame)) as tf.Tensor2D;
+    const batch = state.batch;
+    let h = tf.tidy(() => {
+      const rows = tf.reshape(frame, [
+        1,
+        batch,
+        this.config.embedDim,
+      ]) as tf.Tensor3D;
+      return this.input === undefined ? rows : this.input.step.apply(rows);
+    });
     for (const [index, block] of this.blocks.entries()) {
       const result = block.step(state.ssm[index] as SsmState, h);
       h.dispose();
       h = result.y;
       next.push(result.state);
     }
-    const normed = this.norm.applyInference(h) as tf.Tensor2D;
+    const normed = tf.tidy(() =>
+      tf.reshape(this.norm.applyInference(h), [batch, this.config.hiddenSize]),
+    ) as tf.Tensor2D;
     h.dispose();
     return this.finishFrames(state, next, normed);
   }
@@ -250,6 +260,10 @@ export class S4DModel {
     }
     for (const variable of this.parameters().values()) {
       variable.dispose();
+    }
+    this.input?.step.dispose();
+    for (const block of this.blocks) {
+      block.disposeStepCache();
     }
     this.disposed = true;
   }

@@ -127,19 +127,38 @@ export class SsmLayer {
    * `residual`, with fused forward-only kernels.
    *
    * @param state The SSM state, [batch, hiddenSize, stateSize / 2, 2].
-   * @param frame Input, [batch, hiddenSize].
-   * @param residual Added to the output, [batch, hiddenSize].
-   * @returns `residual + layer(frame)`, [batch, hiddenSize], and the next state.
+   * @param frame Input, [1, batch, hiddenSize].
+   * @param residual Added to the output, [1, batch, hiddenSize].
+   * @returns `residual + layer(frame)`, [1, batch, hiddenSize], and the next
+   *   state.
    */
   step(
     state: SsmState,
-    frame: tf.Tensor2D,
-    residual: tf.Tensor2D,
-  ): { y: tf.Tensor2D; state: SsmState } {
-    const next = ssmStep(state, frame, this.params, {
-      discretization: this.config.discretization,
+    frame: tf.Tensor3D,
+    residual: tf.Tensor3D,
+  ): { y: tf.Tensor3D; state: SsmState } {
+    const [, batch, hidden] = frame.shape;
+    const next = tf.tidy(() => {
+      const rows = tf.reshape(frame, [batch, hidden]) as tf.Tensor2D;
+      return ssmStep(state, rows, this.params, {
+        discretization: this.config.discretization,
+      });
     });
-    const y = this.projectInference(next.y, residual) as tf.Tensor2D;
+    const y = tf.tidy(() => {
+      const activated = tf.reshape(geluInference(next.y), [
+        1,
+        batch,
+        hidden,
+      ]) as tf.Tensor3D;
+      if (this.output === undefined) {
+        return tf.add(residual, activated) as tf.Tensor3D;
+      }
+      const projected = this.output.step.apply(activated);
+      if (this.config.ssmOutput === 'glu') {
+        return gluResidualInference(residual, projected) as tf.Tensor3D;
+      }
+      return tf.add(residual, projected) as tf.Tensor3D;
+    });
     next.y.dispose();
     return { y, state: next.state };
   }
@@ -186,6 +205,11 @@ export class SsmLayer {
     }
     const projected = this.output.apply(x);
     return this.config.ssmOutput === 'glu' ? glu(projected) : projected;
+  }
+
+  /** Frees the cached weights of the streaming path. */
+  disposeStepCache(): void {
+    this.output?.step.dispose();
   }
 
   private projectInference(y: tf.Tensor, residual: tf.Tensor): tf.Tensor {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { makeVariable, type ParameterMap } from './parameters.js';
+import { StepMatMul } from './step_matmul.js';
 
 /**
  * A fully connected layer, `y = x W + b`, with `weight` [inFeatures,
@@ -11,6 +12,8 @@ import { makeVariable, type ParameterMap } from './parameters.js';
 export class Dense {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable;
+  /** The layer as one matMul kernel call, for streaming steps. */
+  readonly step: StepMatMul;
 
   /**
    * @param inFeatures Size of the input's last axis.
@@ -39,6 +42,7 @@ export class Dense {
       tf.randomUniform([outFeatures], -bound, bound, 'float32', seed + 1),
       `${name}.bias`,
     );
+    this.step = new StepMatMul([this]);
   }
 
   /** The layer's variables under the names `weight` and `bias`. */

@@ -10,6 +10,7 @@ const LAYER_NORM = 'S4dLayerNormInference';
 const GELU = 'S4dGeluInference';
 const GLU_RESIDUAL = 'S4dGluResidualInference';
 const SWIGLU = 'S4dSwigluInference';
+const SWIGLU_PAIR = 'S4dSwigluPairInference';
 
 interface WasmBackendIo {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
@@ -158,6 +159,24 @@ const kernels: Omit<tf.KernelConfig, 'backendName'>[] = [
       });
     },
   },
+  {
+    kernelName: SWIGLU_PAIR,
+    kernelFunc: ({ inputs, backend }) => {
+      const { x } = inputs as Record<string, tf.TensorInfo>;
+      const shape = shapeOf(x);
+      const size = (shape[shape.length - 1] ?? 2) / 2;
+      const pairs = read(backend, x);
+      return output(backend, [...shape.slice(0, -1), size], (out) => {
+        for (let row = 0; row < pairs.length / (2 * size); row++) {
+          for (let i = 0; i < size; i++) {
+            const g = pairs[2 * row * size + i] ?? 0;
+            const up = pairs[2 * row * size + size + i] ?? 0;
+            out[row * size + i] = g * sigmoid(g) * up;
+          }
+        }
+      });
+    },
+  },
 ];
 
 for (const backendName of ['wasm', 'cpu']) {
@@ -220,4 +239,15 @@ export function gluResidualInference(
  */
 export function swigluInference(gate: tf.Tensor, up: tf.Tensor): tf.Tensor {
   return tf.engine().runKernel(SWIGLU, { gate, up }) as tf.Tensor;
+}
+
+/**
+ * Computes `silu(gate) * up`, where `gate` and `up` are the two halves of the
+ * last axis of `x`, forward only.
+ *
+ * @param x [..., 2 * size].
+ * @returns [..., size].
+ */
+export function swigluPairInference(x: tf.Tensor): tf.Tensor {
+  return tf.engine().runKernel(SWIGLU_PAIR, { x }) as tf.Tensor;
 }
