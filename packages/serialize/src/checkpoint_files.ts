@@ -2,6 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeTempFiles } from './atomic_write.js';
 import { decodeMetric, METRIC_KEY } from './checkpoint_codec.js';
+import { SafetensorsError } from './safetensors_error.js';
 import { readSafetensorsHeader } from './safetensors_file.js';
 import { SerializeError } from './serialize_error.js';
 
@@ -110,8 +111,8 @@ export async function bestCheckpoint(
   options: { mode?: MetricMode } = {},
 ): Promise<string | null> {
   const mode = checkMode(options.mode, 'bestCheckpoint');
-  const best = await findBest(await listCheckpoints(folder), mode);
-  return best?.path ?? null;
+  const { readable } = await readMetrics(await listCheckpoints(folder));
+  return pickBest(readable, mode)?.path ?? null;
 }
 
 /**
@@ -122,9 +123,12 @@ export async function bestCheckpoint(
  * @param folder The checkpoint folder.
  * @param options `keep`, the number of newest checkpoints to keep, and
  *   `mode`, which direction of the metric is better.
+ * A file with a checkpoint's name but an unreadable header is neither
+ * deleted nor chosen as the best: it may be a user's file, and deleting it
+ * would lose data.
+ *
  * @returns The paths deleted.
  * @throws SerializeError if `keep` or `mode` is invalid.
- * @throws SafetensorsError if a checkpoint header is invalid.
  */
 export async function pruneCheckpoints(
   folder: string,
@@ -133,9 +137,15 @@ export async function pruneCheckpoints(
   const { keep, mode } = checkPruneOptions(options, 'pruneCheckpoints');
 
   const removed = await removeTempFiles(folder, isCheckpointFileName);
-  const checkpoints = await listCheckpoints(folder);
+  const { readable, unreadable } = await readMetrics(
+    await listCheckpoints(folder),
+  );
+  const checkpoints = readable;
   const keptPaths = new Set(checkpoints.slice(-keep).map((file) => file.path));
-  const best = await findBest(checkpoints, mode);
+  for (const path of unreadable) {
+    keptPaths.add(path);
+  }
+  const best = pickBest(checkpoints, mode);
   if (best !== undefined) {
     keptPaths.add(best.path);
   }
@@ -149,19 +159,53 @@ export async function pruneCheckpoints(
   return removed;
 }
 
-async function findBest(
+interface CheckpointMetric extends CheckpointFile {
+  metric: number | null;
+}
+
+/**
+ * Reads the metric of every checkpoint. Files whose header cannot be read
+ * as a checkpoint's are returned apart, by path.
+ */
+async function readMetrics(
   checkpoints: CheckpointFile[],
+): Promise<{ readable: CheckpointMetric[]; unreadable: string[] }> {
+  const readable: CheckpointMetric[] = [];
+  const unreadable: string[] = [];
+  for (const checkpoint of checkpoints) {
+    try {
+      const header = await readSafetensorsHeader(checkpoint.path);
+      const metric = decodeMetric(
+        header.metadata[METRIC_KEY] ?? 'null',
+        checkpoint.path,
+        METRIC_KEY,
+      );
+      readable.push({ ...checkpoint, metric });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (
+        error instanceof SafetensorsError ||
+        error instanceof SerializeError ||
+        code === 'EISDIR'
+      ) {
+        unreadable.push(checkpoint.path);
+        continue;
+      }
+      throw error;
+    }
+  }
+  return { readable, unreadable };
+}
+
+/** Picks the best metric; on a tie the earliest step wins. */
+function pickBest(
+  checkpoints: CheckpointMetric[],
   mode: MetricMode,
-): Promise<CheckpointFile | undefined> {
-  let best: CheckpointFile | undefined;
+): CheckpointMetric | undefined {
+  let best: CheckpointMetric | undefined;
   let bestMetric = 0;
   for (const checkpoint of checkpoints) {
-    const header = await readSafetensorsHeader(checkpoint.path);
-    const metric = decodeMetric(
-      header.metadata[METRIC_KEY] ?? 'null',
-      checkpoint.path,
-      METRIC_KEY,
-    );
+    const metric = checkpoint.metric;
     if (metric === null || Number.isNaN(metric)) {
       continue;
     }

@@ -186,6 +186,29 @@ describe('pruneCheckpoints', () => {
     ]);
   });
 
+  it('leaves an unreadable checkpoint file alone', async () => {
+    await writeStub(folder.path, 10, 0.5);
+    await writeStub(folder.path, 20, 0.4);
+    await writeStub(folder.path, 30, 0.3);
+    await writeFile(
+      join(folder.path, checkpointFileName(15)),
+      'not a checkpoint',
+    );
+    const removed = await pruneCheckpoints(folder.path, { keep: 1 });
+
+    expect(await namesIn(folder.path)).toEqual([
+      checkpointFileName(15),
+      checkpointFileName(30),
+    ]);
+    expect(removed.sort()).toEqual([
+      join(folder.path, checkpointFileName(10)),
+      join(folder.path, checkpointFileName(20)),
+    ]);
+    expect(await bestCheckpoint(folder.path)).toBe(
+      join(folder.path, checkpointFileName(30)),
+    );
+  });
+
   it('removes leftover temporary files', async () => {
     await writeStub(folder.path, 1, null);
     const leftover = '.checkpoint-000000002.safetensors.0123456789abcdef.tmp';
