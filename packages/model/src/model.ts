@@ -101,10 +101,10 @@ export class S4DModel {
   /**
    * The model's trainable variables under stable hierarchical names, such as
    * `input.weight`, `blocks.0.ssm.log_dt` and `norm.bias`, in a fixed order.
-   * Model files use the same names.
+   * Model files use the same names. After `dispose` the variables are
+   * disposed (`isDisposed` is true).
    */
   parameters(): Map<string, tf.Variable> {
-    this.checkAlive('parameters');
     const map: ParameterMap = new Map();
     if (this.input !== undefined) {
       addPrefixed(map, 'input', this.input.parameters());
