@@ -10,6 +10,7 @@ import {
 } from '../src/fft/causal_conv_kernels.js';
 import { fftSizeFor, pffftMemory } from '../src/fft/pffft.js';
 import { cachedSpectra } from '../src/fft/spectrum_cache.js';
+import { createHeapTileCopier } from '../src/fft/wasm_copy.js';
 
 type Tf = Awaited<ReturnType<typeof initBackend>>;
 
@@ -615,6 +616,12 @@ describe('causalConv memory', () => {
     const after = pffftMemory();
     expect(after.heapBytes).toBe(before.heapBytes);
     expect(after.workspaces).toBe(before.workspaces);
+  });
+
+  it('stages copies in the wasm heap', () => {
+    const copier = createHeapTileCopier(tf.backend(), 64, 64);
+    expect(copier).not.toBeNull();
+    copier?.release();
   });
 
   it('bounds the cached workspaces', () => {

@@ -9,10 +9,8 @@ import {
 } from './pffft.js';
 import type { CachedSpectra } from './spectrum_cache.js';
 import {
-  gather,
-  gatherReversed,
-  scatter,
-  scatterReversed,
+  jsTileCopier,
+  type TileCopier,
   type TileLayout,
 } from './strided_copy.js';
 
@@ -35,6 +33,7 @@ export interface ConvShape {
  * @param y Output, `[batch, length, channels]`; every element is written.
  * @param spectra Where to leave the spectra of `u` and `kernel` for
  *   `convolveBackward`, or null to keep them only while they are used.
+ * @param copier The copies between `u` or `y` and PFFFT's heap.
  */
 export function convolveForward(
   u: Float32Array,
@@ -42,70 +41,93 @@ export function convolveForward(
   y: Float32Array,
   spectra: CachedSpectra | null,
   shape: ConvShape,
+  copier: TileCopier = jsTileCopier,
 ): void {
   const { batch, length, channels } = shape;
   const workspace = acquireWorkspace(fftSizeFor(length));
   const { size, setup, stride, tileChannels } = workspace;
-  const heap = pffftHeap();
   const pffft = pffftModule();
   const scale = 1 / size;
 
-  zeroRange(heap, workspace.signalA, stride, length, size, tileChannels);
-
-  for (let h0 = 0; h0 < channels; h0 += tileChannels) {
-    const count = Math.min(tileChannels, channels - h0);
-    const kernelGroup =
-      spectra === null ? workspace.kernel : spectra.kernel + h0 * size;
-    const kernelStride = spectra === null ? stride : size;
+  // Every batch row visits every channel, so the kernel spectra of all
+  // channels stay in the heap, `size` apart.
+  const kernelBlock = spectra === null ? allocateFloats(channels * size) : 0;
+  try {
+    const kernelSpectra = spectra === null ? kernelBlock / 4 : spectra.kernel;
     loadKernelSpectra(
       workspace,
       kernel,
       length,
-      h0,
-      count,
-      kernelGroup,
-      kernelStride,
+      0,
+      channels,
+      kernelSpectra,
+      size,
     );
-    const input = tileLayout(workspace, shape, h0, count, workspace.signalA);
-    const output = tileLayout(workspace, shape, h0, count, workspace.product);
+    // Taken after the allocation, which can grow the heap.
+    const heap = pffftHeap();
+    zeroRange(heap, workspace.signalA, stride, length, size, tileChannels);
 
+    // Batch rows outside, so a copier can stage one contiguous row of u and
+    // y for all of its channel tiles.
     for (let b = 0; b < batch; b++) {
-      input.rowStart = b * length * channels + h0;
-      output.rowStart = input.rowStart;
-      gather(heap, u, input);
+      for (let h0 = 0; h0 < channels; h0 += tileChannels) {
+        const count = Math.min(tileChannels, channels - h0);
+        const input = tileLayout(
+          workspace,
+          shape,
+          h0,
+          count,
+          workspace.signalA,
+        );
+        const output = tileLayout(
+          workspace,
+          shape,
+          h0,
+          count,
+          workspace.product,
+        );
+        input.rowStart = b * length * channels + h0;
+        output.rowStart = input.rowStart;
+        copier.gather(heap, u, input);
 
-      const spectrumGroup =
-        spectra === null
-          ? workspace.spectra
-          : spectra.u + (b * channels + h0) * size;
-      for (let j = 0; j < count; j++) {
-        const product = workspace.product + j * stride;
-        const spectrum = spectrumGroup + j * size;
-        pffft._pffft_transform(
-          setup,
-          4 * (workspace.signalA + j * stride),
-          4 * spectrum,
-          4 * workspace.work,
-          FORWARD,
-        );
-        heap.fill(0, product, product + size);
-        pffft._pffft_zconvolve_accumulate(
-          setup,
-          4 * spectrum,
-          4 * (kernelGroup + j * kernelStride),
-          4 * product,
-          scale,
-        );
-        pffft._pffft_transform(
-          setup,
-          4 * product,
-          4 * product,
-          4 * workspace.work,
-          BACKWARD,
-        );
+        const spectrumGroup =
+          spectra === null
+            ? workspace.spectra
+            : spectra.u + (b * channels + h0) * size;
+        for (let j = 0; j < count; j++) {
+          const product = workspace.product + j * stride;
+          const spectrum = spectrumGroup + j * size;
+          pffft._pffft_transform(
+            setup,
+            4 * (workspace.signalA + j * stride),
+            4 * spectrum,
+            4 * workspace.work,
+            FORWARD,
+          );
+          heap.fill(0, product, product + size);
+          pffft._pffft_zconvolve_accumulate(
+            setup,
+            4 * spectrum,
+            4 * (kernelSpectra + (h0 + j) * size),
+            4 * product,
+            scale,
+          );
+          pffft._pffft_transform(
+            setup,
+            4 * product,
+            4 * product,
+            4 * workspace.work,
+            BACKWARD,
+          );
+        }
+
+        copier.scatter(heap, y, output);
       }
-
-      scatter(heap, y, output);
+      copier.flushScatter();
+    }
+  } finally {
+    if (kernelBlock !== 0) {
+      pffft._pffft_aligned_free(kernelBlock);
     }
   }
 
@@ -145,123 +167,172 @@ export interface BackwardArrays {
 export function convolveBackward(
   arrays: BackwardArrays,
   shape: ConvShape,
+  copier: TileCopier = jsTileCopier,
 ): void {
   const { dy, kernel, u, spectra, du, dkernel } = arrays;
   const { batch, length, channels } = shape;
   const workspace = acquireWorkspace(fftSizeFor(length));
   const { size, setup, stride, tileChannels } = workspace;
-  const heap = pffftHeap();
   const pffft = pffftModule();
   const scale = 1 / size;
 
-  // Reversed dy occupies positions 0 and size - length + 1 .. size - 1.
-  zeroRange(
-    heap,
-    workspace.signalA,
-    stride,
-    1,
-    size - length + 1,
-    tileChannels,
-  );
-  zeroRange(heap, workspace.signalB, stride, length, size, tileChannels);
-
-  for (let h0 = 0; h0 < channels; h0 += tileChannels) {
-    const count = Math.min(tileChannels, channels - h0);
-    let kernelGroup = workspace.kernel;
-    let kernelStride = stride;
-    if (spectra !== null) {
-      kernelGroup = spectra.kernel + h0 * size;
-      kernelStride = size;
-    } else if (du !== null && kernel !== null) {
+  // Every batch row visits every channel, so the kernel spectra and the
+  // kernel-gradient spectra of all channels stay in the heap, `size` apart.
+  const loadKernels = du !== null && spectra === null && kernel !== null;
+  const kernelBlock = loadKernels ? allocateFloats(channels * size) : 0;
+  const accumulatorBlock =
+    dkernel !== null ? allocateFloats(channels * size) : 0;
+  try {
+    let kernelSpectra = spectra?.kernel ?? 0;
+    if (loadKernels) {
+      kernelSpectra = kernelBlock / 4;
       loadKernelSpectra(
         workspace,
         kernel,
         length,
-        h0,
-        count,
-        kernelGroup,
-        stride,
+        0,
+        channels,
+        kernelSpectra,
+        size,
       );
     }
+    const accumulators = accumulatorBlock / 4;
+    // Taken after the allocations, which can grow the heap.
+    const heap = pffftHeap();
     if (dkernel !== null) {
-      zeroRange(heap, workspace.accumulator, stride, 0, size, count);
+      heap.fill(0, accumulators, accumulators + channels * size);
     }
-    const gradient = tileLayout(workspace, shape, h0, count, workspace.signalA);
-    const input = tileLayout(workspace, shape, h0, count, workspace.signalB);
-    const output = tileLayout(workspace, shape, h0, count, workspace.product);
 
+    // Reversed dy occupies positions 0 and size - length + 1 .. size - 1.
+    zeroRange(
+      heap,
+      workspace.signalA,
+      stride,
+      1,
+      size - length + 1,
+      tileChannels,
+    );
+    zeroRange(heap, workspace.signalB, stride, length, size, tileChannels);
+
+    // Batch rows outside, so a copier can stage one contiguous row of dy, u
+    // and du for all of its channel tiles.
     for (let b = 0; b < batch; b++) {
-      const rowStart = b * length * channels + h0;
-      gradient.rowStart = rowStart;
-      input.rowStart = rowStart;
-      output.rowStart = rowStart;
-      gatherReversed(heap, dy, gradient);
-      const spectrumGroup =
-        spectra === null
-          ? workspace.spectra
-          : spectra.u + (b * channels + h0) * size;
-      if (dkernel !== null && spectra === null && u !== null) {
-        gather(heap, u, input);
-      }
-
-      for (let j = 0; j < count; j++) {
-        pffft._pffft_transform(
-          setup,
-          4 * (workspace.signalA + j * stride),
-          4 * workspace.spectrum,
-          4 * workspace.work,
-          FORWARD,
+      for (let h0 = 0; h0 < channels; h0 += tileChannels) {
+        const count = Math.min(tileChannels, channels - h0);
+        const rowStart = b * length * channels + h0;
+        const gradient = tileLayout(
+          workspace,
+          shape,
+          h0,
+          count,
+          workspace.signalA,
         );
+        const input = tileLayout(
+          workspace,
+          shape,
+          h0,
+          count,
+          workspace.signalB,
+        );
+        const output = tileLayout(
+          workspace,
+          shape,
+          h0,
+          count,
+          workspace.product,
+        );
+        gradient.rowStart = rowStart;
+        input.rowStart = rowStart;
+        output.rowStart = rowStart;
+        copier.gatherReversed(heap, dy, gradient);
+        const spectrumGroup =
+          spectra === null
+            ? workspace.spectra
+            : spectra.u + (b * channels + h0) * size;
+        if (dkernel !== null && spectra === null && u !== null) {
+          copier.gather(heap, u, input);
+        }
 
-        if (du !== null) {
-          const product = workspace.product + j * stride;
-          heap.fill(0, product, product + size);
-          pffft._pffft_zconvolve_accumulate(
-            setup,
-            4 * workspace.spectrum,
-            4 * (kernelGroup + j * kernelStride),
-            4 * product,
-            scale,
-          );
+        for (let j = 0; j < count; j++) {
           pffft._pffft_transform(
             setup,
-            4 * product,
-            4 * product,
+            4 * (workspace.signalA + j * stride),
+            4 * workspace.spectrum,
             4 * workspace.work,
-            BACKWARD,
+            FORWARD,
           );
-        }
 
-        if (dkernel !== null) {
-          const spectrum = spectrumGroup + j * size;
-          if (spectra === null) {
+          if (du !== null) {
+            const product = workspace.product + j * stride;
+            heap.fill(0, product, product + size);
+            pffft._pffft_zconvolve_accumulate(
+              setup,
+              4 * workspace.spectrum,
+              4 * (kernelSpectra + (h0 + j) * size),
+              4 * product,
+              scale,
+            );
             pffft._pffft_transform(
               setup,
-              4 * (workspace.signalB + j * stride),
-              4 * spectrum,
+              4 * product,
+              4 * product,
               4 * workspace.work,
-              FORWARD,
+              BACKWARD,
             );
           }
-          pffft._pffft_zconvolve_accumulate(
-            setup,
-            4 * workspace.spectrum,
-            4 * spectrum,
-            4 * (workspace.accumulator + j * stride),
-            scale,
-          );
+
+          if (dkernel !== null) {
+            const spectrum = spectrumGroup + j * size;
+            if (spectra === null) {
+              pffft._pffft_transform(
+                setup,
+                4 * (workspace.signalB + j * stride),
+                4 * spectrum,
+                4 * workspace.work,
+                FORWARD,
+              );
+            }
+            pffft._pffft_zconvolve_accumulate(
+              setup,
+              4 * workspace.spectrum,
+              4 * spectrum,
+              4 * (accumulators + (h0 + j) * size),
+              scale,
+            );
+          }
+        }
+
+        if (du !== null) {
+          copier.scatterReversed(heap, du, output);
         }
       }
-
-      if (du !== null) {
-        scatterReversed(heap, du, output);
-      }
+      copier.flushScatter();
     }
 
     if (dkernel !== null) {
-      storeKernelGradient(workspace, dkernel, h0, count, length);
+      storeKernelGradient(workspace, dkernel, channels, length, accumulators);
+    }
+  } finally {
+    if (kernelBlock !== 0) {
+      pffft._pffft_aligned_free(kernelBlock);
+    }
+    if (accumulatorBlock !== 0) {
+      pffft._pffft_aligned_free(accumulatorBlock);
     }
   }
+}
+
+/**
+ * Allocates `floats` float32 elements in PFFFT's heap and returns the
+ * allocation's byte offset. The allocation can grow the heap, so take heap
+ * views after it.
+ */
+function allocateFloats(floats: number): number {
+  const block = pffftModule()._pffft_aligned_malloc(floats * 4);
+  if (block === 0) {
+    throw new Error(`PFFFT could not allocate ${floats * 4} bytes.`);
+  }
+  return block;
 }
 
 function tileLayout(
@@ -330,22 +401,23 @@ function loadKernelSpectra(
 }
 
 /**
- * Inverse-transforms the accumulated kernel-gradient spectra of channels
- * `h0 .. h0 + count - 1` and stores `dkernel[h, s] = result[-s mod n]`.
+ * Inverse-transforms the accumulated kernel-gradient spectra of all
+ * channels, `size` apart from `accumulators`, and stores
+ * `dkernel[h, s] = result[-s mod n]`.
  */
 function storeKernelGradient(
   workspace: FftWorkspace,
   dkernel: Float32Array,
-  h0: number,
-  count: number,
+  channels: number,
   length: number,
+  accumulators: number,
 ): void {
-  const { size, setup, stride } = workspace;
+  const { size, setup } = workspace;
   const heap = pffftHeap();
   const pffft = pffftModule();
 
-  for (let j = 0; j < count; j++) {
-    const accumulator = workspace.accumulator + j * stride;
+  for (let h = 0; h < channels; h++) {
+    const accumulator = accumulators + h * size;
     pffft._pffft_transform(
       setup,
       4 * accumulator,
@@ -354,7 +426,7 @@ function storeKernelGradient(
       BACKWARD,
     );
 
-    const row = (h0 + j) * length;
+    const row = h * length;
     if (length > 0) {
       dkernel[row] = heap[accumulator] as number;
     }

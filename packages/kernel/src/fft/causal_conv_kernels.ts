@@ -9,8 +9,10 @@ import {
   convolveBackward,
   convolveForward,
 } from './causal_conv_fft.js';
-import { fftSizeFor } from './pffft.js';
+import { acquireWorkspace, fftSizeFor } from './pffft.js';
 import { type CachedSpectra, findSpectra } from './spectrum_cache.js';
+import { jsTileCopier, type TileCopier } from './strided_copy.js';
+import { createHeapTileCopier } from './wasm_copy.js';
 
 /**
  * Kernel name of the causal convolution. Inputs `u` `[batch, length,
@@ -56,30 +58,48 @@ interface CpuBackendAccess {
 /**
  * Hands float32 views of `inputs` and of new outputs of `outputShapes` to
  * `compute`, which must write every output element, and returns the outputs.
+ * `compute` also gets the tile copier for those arrays and for convolutions
+ * of shape `shape`.
  *
  * On the WASM backend the views point into its heap, so no copy is made. The
- * outputs are allocated before any view is taken, because an allocation can
- * grow the heap and detach older views. On the CPU backend the inputs are its
- * stored arrays, and the outputs are new arrays handed over afterwards.
- * Neither path checks shapes, so callers pass inputs that `causalConv`
- * has validated.
+ * outputs and the copier's staging area are allocated before any view is
+ * taken, because an allocation can grow the heap and detach older views. On
+ * the CPU backend the inputs are its stored arrays, and the outputs are new
+ * arrays handed over afterwards. Neither path checks shapes, so callers pass
+ * inputs that `causalConv` has validated.
  */
 function withBackendArrays(
   backend: object,
   inputs: TensorInfo[],
   outputShapes: number[][],
-  compute: (inputs: Float32Array[], outputs: Float32Array[]) => void,
+  shape: ConvShape,
+  compute: (
+    inputs: Float32Array[],
+    outputs: Float32Array[],
+    copier: TileCopier,
+  ) => void,
 ): TensorInfo[] {
   if ('typedArrayFromHeap' in backend && 'makeOutput' in backend) {
     const wasm = backend as unknown as WasmBackendAccess;
-    const outputs = outputShapes.map((shape) =>
-      wasm.makeOutput(shape, 'float32'),
+    const workspace = acquireWorkspace(fftSizeFor(shape.length));
+    const copier = createHeapTileCopier(
+      backend,
+      shape.length * shape.channels,
+      workspace.tileChannels * workspace.stride,
     );
-    compute(
-      inputs.map((info) => wasm.typedArrayFromHeap(info)),
-      outputs.map((info) => wasm.typedArrayFromHeap(info)),
-    );
-    return outputs;
+    try {
+      const outputs = outputShapes.map((outputShape) =>
+        wasm.makeOutput(outputShape, 'float32'),
+      );
+      compute(
+        inputs.map((info) => wasm.typedArrayFromHeap(info)),
+        outputs.map((info) => wasm.typedArrayFromHeap(info)),
+        copier ?? jsTileCopier,
+      );
+      return outputs;
+    } finally {
+      copier?.release();
+    }
   }
 
   const cpu = backend as unknown as CpuBackendAccess;
@@ -89,6 +109,7 @@ function withBackendArrays(
   compute(
     inputs.map((info) => cpu.data.get(info.dataId).values as Float32Array),
     values,
+    jsTileCopier,
   );
   return outputShapes.map((shape, index) =>
     cpu.makeTensorInfo(shape, 'float32', values[index] as Float32Array),
@@ -125,13 +146,15 @@ const causalConvKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     backend,
     [u, kernel],
     [u.shape],
-    ([uValues, kernelValues], [y]) => {
+    shape,
+    ([uValues, kernelValues], [y], copier) => {
       convolveForward(
         uValues as Float32Array,
         kernelValues as Float32Array,
         y as Float32Array,
         spectraFor(attrs, shape),
         shape,
+        copier,
       );
     },
   )[0] as TensorInfo;
@@ -149,7 +172,8 @@ const causalConvBackpropKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     backend,
     [dy, u, kernel],
     [dy.shape, kernel.shape],
-    ([dyValues, uValues, kernelValues], [du, dkernel]) => {
+    shape,
+    ([dyValues, uValues, kernelValues], [du, dkernel], copier) => {
       convolveBackward(
         {
           dy: dyValues as Float32Array,
@@ -160,6 +184,7 @@ const causalConvBackpropKernel: KernelFunc = ({ inputs, backend, attrs }) => {
           dkernel: dkernel as Float32Array,
         },
         shape,
+        copier,
       );
     },
   );
@@ -171,7 +196,8 @@ const causalConvBackpropInputKernel: KernelFunc = ({ inputs, backend }) => {
     backend,
     [dy, kernel],
     [dy.shape],
-    ([dyValues, kernelValues], [du]) => {
+    shapeOf(dy),
+    ([dyValues, kernelValues], [du], copier) => {
       convolveBackward(
         {
           dy: dyValues as Float32Array,
@@ -182,6 +208,7 @@ const causalConvBackpropInputKernel: KernelFunc = ({ inputs, backend }) => {
           dkernel: null,
         },
         shapeOf(dy),
+        copier,
       );
     },
   )[0] as TensorInfo;
@@ -194,7 +221,8 @@ const causalConvBackpropKernelKernel: KernelFunc = ({ inputs, backend }) => {
     backend,
     [dy, u],
     [[channels, length]],
-    ([dyValues, uValues], [dkernel]) => {
+    shapeOf(u),
+    ([dyValues, uValues], [dkernel], copier) => {
       convolveBackward(
         {
           dy: dyValues as Float32Array,
@@ -205,6 +233,7 @@ const causalConvBackpropKernelKernel: KernelFunc = ({ inputs, backend }) => {
           dkernel: dkernel as Float32Array,
         },
         shapeOf(u),
+        copier,
       );
     },
   )[0] as TensorInfo;

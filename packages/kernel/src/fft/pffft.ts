@@ -20,7 +20,7 @@ const TILE_CHANNELS = 16;
 
 /**
  * Transform size above which tiles get fewer channels. A workspace holds
- * about `(6 * tileChannels + 2) * size` floats, so it stays near 25 MiB up to
+ * about `(4 * tileChannels + 2) * size` floats, so it stays near 16 MiB up to
  * size 2^20, where tiles reach one channel.
  */
 const FULL_TILE_MAX_SIZE = 1 << 16;
@@ -55,8 +55,6 @@ export interface FftWorkspace {
   signalA: number;
   signalB: number;
   product: number;
-  kernel: number;
-  accumulator: number;
   /** The allocation that every offset above points into (bytes). */
   block: number;
 }
@@ -138,7 +136,7 @@ function createWorkspace(size: number): FftWorkspace {
       ? TILE_CHANNELS
       : Math.max(1, Math.floor((TILE_CHANNELS * FULL_TILE_MAX_SIZE) / size));
   const groupFloats = tileChannels * stride;
-  const totalFloats = 2 * stride + tileChannels * size + 5 * groupFloats;
+  const totalFloats = 2 * stride + tileChannels * size + 3 * groupFloats;
   const block = pffft._pffft_aligned_malloc(totalFloats * 4);
   if (block === 0) {
     pffft._pffft_destroy_setup(setup);
@@ -163,8 +161,6 @@ function createWorkspace(size: number): FftWorkspace {
     signalA: groups,
     signalB: groups + groupFloats,
     product: groups + 2 * groupFloats,
-    kernel: groups + 3 * groupFloats,
-    accumulator: groups + 4 * groupFloats,
   };
 }
 

@@ -196,3 +196,34 @@ export function scatterReversed(
     }
   }
 }
+
+/**
+ * The four tile copies, so a backend can bring faster ones. `array` is the
+ * `[batch, length, channels]` array and `heap` PFFFT's heap. A copier may
+ * hold scattered values back until `flushScatter`, which the caller runs
+ * once every channel of a batch row has been scattered.
+ */
+export interface TileCopier {
+  flushScatter(): void;
+  gather(heap: Float32Array, array: Float32Array, tile: TileLayout): void;
+  scatter(heap: Float32Array, array: Float32Array, tile: TileLayout): void;
+  gatherReversed(
+    heap: Float32Array,
+    array: Float32Array,
+    tile: TileLayout,
+  ): void;
+  scatterReversed(
+    heap: Float32Array,
+    array: Float32Array,
+    tile: TileLayout,
+  ): void;
+}
+
+/** The JavaScript copies above, which work on arrays of any backend. */
+export const jsTileCopier: TileCopier = {
+  flushScatter() {},
+  gather,
+  scatter,
+  gatherReversed,
+  scatterReversed,
+};
