@@ -249,7 +249,17 @@ export function createHeapTileCopier(
       stagingView(count * stride).set(
         heap.subarray(group, group + count * stride),
       );
-      copy2d(staging, target, length, count, 4, stride * 4, channels * 4, 4);
+      // Channels inside, so each pass writes whole rows of the slab.
+      transpose(
+        functions,
+        true,
+        staging,
+        target,
+        count,
+        length,
+        stride * 4,
+        channels * 4,
+      );
     },
 
     scatterReversed(heap, array, tile) {
