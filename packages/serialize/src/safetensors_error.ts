@@ -15,10 +15,15 @@ export class SafetensorsError extends Error {
   /** The tensor at fault, or `undefined` for a problem with the whole file. */
   readonly tensor: string | undefined;
 
-  constructor(source: string, tensor: string | undefined, rule: string) {
+  constructor(
+    source: string,
+    tensor: string | undefined,
+    rule: string,
+    options?: ErrorOptions,
+  ) {
     const where =
       tensor === undefined ? source : `${source}: tensor '${tensor}'`;
-    super(`${where}: ${rule}`);
+    super(`${where}: ${rule}`, options);
     this.source = source;
     this.tensor = tensor;
   }

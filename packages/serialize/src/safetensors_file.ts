@@ -25,15 +25,14 @@ import {
  *
  * @param path The file to read.
  * @returns The tensors and the metadata.
- * @throws SafetensorsError if the file is invalid, or the file system error
- *   if it cannot be read.
+ * @throws SafetensorsError if the file is missing, a folder or invalid, or
+ *   the file system error if it cannot be read for another reason.
  */
 export async function readSafetensorsFile(
   path: string,
 ): Promise<SafetensorsContents> {
-  const handle = await open(path, 'r');
+  const { handle, size } = await openFile(path);
   try {
-    const { size } = await handle.stat();
     await readHeaderFrom(handle, size, path);
 
     const bytes = new Uint8Array(size);
@@ -50,15 +49,15 @@ export async function readSafetensorsFile(
  *
  * @param path The file to read.
  * @returns The validated header.
- * @throws SafetensorsError if the header is invalid or does not match the
- *   file size, or the file system error if the file cannot be read.
+ * @throws SafetensorsError if the file is missing or a folder, or its header
+ *   is invalid or does not match the file size; the file system error if it
+ *   cannot be read for another reason.
  */
 export async function readSafetensorsHeader(
   path: string,
 ): Promise<SafetensorsHeader> {
-  const handle = await open(path, 'r');
+  const { handle, size } = await openFile(path);
   try {
-    const { size } = await handle.stat();
     return await readHeaderFrom(handle, size, path);
   } finally {
     await handle.close();
@@ -124,4 +123,32 @@ async function readExactly(
     }
     filled += bytesRead;
   }
+}
+
+/** Opens a file for reading, with clear errors for a missing path or a folder. */
+async function openFile(
+  path: string,
+): Promise<{ handle: FileHandle; size: number }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new SafetensorsError(path, undefined, 'file not found', {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+
+  const stats = await handle.stat();
+  if (!stats.isFile()) {
+    await handle.close();
+    throw new SafetensorsError(
+      path,
+      undefined,
+      'is a folder, not a safetensors file',
+    );
+  }
+  return { handle, size: stats.size };
 }

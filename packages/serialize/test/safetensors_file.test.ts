@@ -75,8 +75,19 @@ describe('readSafetensorsFile', () => {
 
   it('fails for a missing file', async () => {
     const path = join(folder.path, 'missing.safetensors');
+    const attempt = readSafetensorsFile(path);
 
-    await expect(readSafetensorsFile(path)).rejects.toThrow(/ENOENT/);
+    await expect(attempt).rejects.toBeInstanceOf(SafetensorsError);
+    await expect(attempt).rejects.toThrow(`${path}: file not found`);
+  });
+
+  it('fails for a folder', async () => {
+    const attempt = readSafetensorsFile(folder.path);
+
+    await expect(attempt).rejects.toBeInstanceOf(SafetensorsError);
+    await expect(attempt).rejects.toThrow(
+      `${folder.path}: is a folder, not a safetensors file`,
+    );
   });
 });
 
