@@ -43,7 +43,8 @@ export class S4DBlock {
   }
 
   /**
-   * The block's variables under `norm.*`, `ssm.*`, `ffn_norm.*` and `ffn.*`.
+   * Returns the block's variables under `norm.*`, `ssm.*`, `ffn_norm.*` and
+   * `ffn.*`.
    */
   parameters(): ParameterMap {
     const map: ParameterMap = new Map();

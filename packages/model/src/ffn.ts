@@ -44,7 +44,7 @@ export class FeedForward {
         : new StepMatMul([this.gate, this.up]);
   }
 
-  /** The layer's variables: `gate.*` (SwiGLU only), `up.*` and `down.*`. */
+  /** Returns the layer's variables: `gate.*` (SwiGLU only), `up.*` and `down.*`. */
   parameters(): ParameterMap {
     const map: ParameterMap = new Map();
     if (this.gate !== undefined) {

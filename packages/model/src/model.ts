@@ -99,7 +99,8 @@ export class S4DModel {
   }
 
   /**
-   * The model's trainable variables under stable hierarchical names, such as
+   * Returns the model's trainable variables under stable hierarchical names,
+   * such as
    * `input.weight`, `blocks.0.ssm.log_dt` and `norm.bias`, in a fixed order.
    * Model files use the same names. After `dispose` the variables are
    * disposed (`isDisposed` is true).

@@ -39,7 +39,7 @@ export const SSM_TIMESCALE_NAMES: readonly string[] = [
  * The S4D layer of one block:
  * `y = project(dropout(gelu(causal_conv(u, K) + D * u)))`, where the output
  * projection is a GLU of a dense layer H -> 2H, a dense layer H -> H, or
- * nothing, as `config.ssmOutput` says.
+ * nothing, as `config.ssmOutput` selects.
  */
 export class SsmLayer {
   readonly params: SsmParams;
@@ -88,7 +88,7 @@ export class SsmLayer {
     }
   }
 
-  /** The layer's variables: `log_dt`, `log_A_real`, `A_imag`, `C`, `D`, `output.*`. */
+  /** Returns the layer's variables: `log_dt`, `log_A_real`, `A_imag`, `C`, `D`, `output.*`. */
   parameters(): ParameterMap {
     const map: ParameterMap = new Map([
       ['log_dt', this.params.logDt as tf.Variable],

@@ -45,7 +45,7 @@ export class Dense {
     this.step = new StepMatMul([this]);
   }
 
-  /** The layer's variables under the names `weight` and `bias`. */
+  /** Returns the layer's variables under the names `weight` and `bias`. */
   parameters(): ParameterMap {
     return new Map([
       ['weight', this.weight],

@@ -24,7 +24,7 @@ export class LayerNorm {
     this.bias = makeVariable(tf.zeros([size]), `${name}.bias`);
   }
 
-  /** The layer's variables under the names `weight` and `bias`. */
+  /** Returns the layer's variables under the names `weight` and `bias`. */
   parameters(): ParameterMap {
     return new Map([
       ['weight', this.weight],
