@@ -17,9 +17,10 @@ let patched = false;
 
 /**
  * Replaces the WASM backend's BatchMatMul and _FusedMatMul kernels with
- * versions that transpose an operand explicitly (a fast copy) and then run the
- * original kernel without transpose flags. Results are unchanged; only the
- * slow transposed code path is avoided. Safe to call more than once.
+ * versions that transpose an operand explicitly (a copy) and then run the
+ * original kernel without that transpose flag: always for transposeA, and for
+ * transposeB from 16 output rows on. Results are unchanged. Safe to call more
+ * than once.
  */
 export function patchTransposedMatMul(): void {
   if (patched) {
