@@ -29,7 +29,7 @@ export interface TrainingState {
   bestMetric?: number | undefined;
 }
 
-/** Where checkpoints go; `@s4d/serialize` implements it for the CLI. */
+/** The checkpoint store, which `@s4d/serialize` implements for the CLI. */
 export interface CheckpointStore {
   /** Saves the learner's parameters and the state; `best` marks a new best. */
   save(state: TrainingState, best: boolean): Promise<string>;

@@ -6,7 +6,7 @@ import { clipByGlobalNorm, globalNorm } from '../src/optim/clip.js';
 
 const tf = await initBackend();
 
-/** Returns a map entry that the test knows exists. */
+/** Returns a map entry that the test expects to exist. */
 function lookup<T>(map: Map<string, T>, name: string): T {
   const value = map.get(name);
   if (value === undefined) {

@@ -353,7 +353,11 @@ describe('parseTrainingConfig csv', () => {
       features: ['wind', 'temp'],
     };
     const parsed = parseTrainingConfig({ dataset }).dataset;
-    expect(parsed.kind === 'csv' && parsed.features).toEqual(['wind', 'temp']);
+    expect(parsed.kind).toBe('csv');
+    expect(parsed.kind === 'csv' ? parsed.features : null).toEqual([
+      'wind',
+      'temp',
+    ]);
   });
 
   it('rejects a feature listed twice', () => {

@@ -147,7 +147,8 @@ describe('build', () => {
 
     for (const [name, variable] of first.parameters()) {
       const other = second.parameters().get(name);
-      expect(other && maxAbs(variable, other)).toBe(0);
+      expect(other, name).toBeDefined();
+      expect(maxAbs(variable, other as typeof variable), name).toBe(0);
     }
     first.dispose();
     second.dispose();

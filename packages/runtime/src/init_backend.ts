@@ -13,7 +13,7 @@ export interface InitBackendOptions {
    */
   backend?: BackendName;
   /**
-   * Where the WASM backend finds its `.wasm` files: a URL prefix ending in
+   * Location of the WASM backend's `.wasm` files: a URL prefix ending in
    * `/`, or a map from file name to URL. Needed in a browser when a bundler
    * does not serve the files next to the script. Node loads them from the
    * installed package unless this is set.
@@ -26,7 +26,7 @@ type WasmFileName =
   | 'tfjs-backend-wasm-simd.wasm'
   | 'tfjs-backend-wasm-threaded-simd.wasm';
 
-/** What `initBackend` set up. */
+/** The runtime state that `initBackend` set up. */
 export interface RuntimeInfo {
   /** The active tfjs backend. */
   backend: BackendName;

@@ -49,9 +49,9 @@ export async function readSafetensorsFile(
  *
  * @param path The file to read.
  * @returns The validated header.
- * @throws SafetensorsError if the file is missing or a folder, or its header
- *   is invalid or does not match the file size; the file system error if it
- *   cannot be read for another reason.
+ * @throws SafetensorsError if the file is missing or a folder, or if its
+ *   header is invalid or does not match the file size.
+ * @throws The file system error if the file cannot be read for another reason.
  */
 export async function readSafetensorsHeader(
   path: string,

@@ -1,4 +1,4 @@
-/** What a dataset asks the model to predict. */
+/** The prediction task of a dataset. */
 export type Task = 'classification' | 'regression';
 
 /**

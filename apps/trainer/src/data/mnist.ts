@@ -4,7 +4,7 @@ import { TrainerError } from '../errors.js';
 import { Rng } from '../rng.js';
 import type { SequenceSet, SplitDataset } from './dataset.js';
 
-/** How a 28x28 digit becomes a sequence. */
+/** The layout of a 28x28 digit as a sequence. */
 export type MnistVariant = 'pixels' | 'rows';
 
 /** Options for `loadMnist`, as in the `mnist` dataset config. */
