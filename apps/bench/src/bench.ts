@@ -22,6 +22,8 @@ export interface BenchOptions {
   quick: boolean;
   suites: SuiteName[];
   warmup: number;
+  /** Minimum seconds of untimed runs per case. */
+  warmupSeconds: number;
   repeats: number;
   /** Seconds of training per model in the `mnist` suite. */
   mnistSeconds: number;
@@ -81,6 +83,7 @@ export async function runBenchmarks(
       : cases.filter((benchCase) => benchCase.name.includes(filter));
   const measured = await runCases(selected, {
     warmup: options.warmup,
+    warmupSeconds: options.warmupSeconds,
     repeats: options.repeats,
     roofline: sizes.roofline,
     log: options.log,
@@ -94,6 +97,7 @@ export async function runBenchmarks(
     revision: describeRevision(),
     quick: options.quick,
     warmup: options.warmup,
+    warmupSeconds: options.warmupSeconds,
     repeats: options.repeats,
     suites: [...options.suites],
     machine: describeMachine(tf, loadAtStart),

@@ -14,6 +14,8 @@ export interface RunCommand {
   /** Folder for the JSON, markdown and SVG files; none writes no file. */
   outDir?: string;
   warmup: number;
+  /** Minimum seconds of untimed runs per case. */
+  warmupSeconds: number;
   repeats: number;
   /** Seconds of training per model in the `mnist` suite. */
   mnistSeconds: number;
@@ -51,6 +53,8 @@ Options:
   --out-dir DIR     folder for the report files (default: the repository's
                     docs/ folder for a full run without --filter)
   --warmup N        untimed runs per case before timing (default 1; quick 0)
+  --warmup-seconds S  then untimed runs until S seconds have passed, so V8
+                    has compiled the hot code (default 3; quick 0)
   --repeats N       timed runs per case, at most (default 5; quick 1)
   --mnist-seconds S training time per model in the mnist suite (default 60;
                     quick 2)
@@ -112,6 +116,12 @@ export function parseCommand(args: readonly string[]): Command {
     ...(outDir ? { outDir } : {}),
     ...(filter ? { filter } : {}),
     warmup: parseCount('--warmup', values.warmup, quick ? 0 : 1, 0),
+    warmupSeconds: parseCount(
+      '--warmup-seconds',
+      values['warmup-seconds'],
+      quick ? 0 : 3,
+      0,
+    ),
     repeats: parseCount('--repeats', values.repeats, quick ? 1 : 5, 1),
     mnistSeconds: parseCount(
       '--mnist-seconds',
@@ -132,6 +142,7 @@ function parseOptions(args: readonly string[]) {
       suite: { type: 'string' },
       'out-dir': { type: 'string' },
       warmup: { type: 'string' },
+      'warmup-seconds': { type: 'string' },
       repeats: { type: 'string' },
       'mnist-seconds': { type: 'string' },
       filter: { type: 'string' },

@@ -111,6 +111,8 @@ export interface BenchReport {
   quick: boolean;
   /** Warm-up and timed runs per case. */
   warmup: number;
+  /** Minimum seconds of warm-up per case; absent in older reports. */
+  warmupSeconds?: number;
   repeats: number;
   suites: string[];
   machine: MachineInfo;

@@ -98,6 +98,7 @@ async function runCase(
   };
   const timingOptions = runs ?? {
     warmup: options.warmup,
+    warmupSeconds: options.warmupSeconds ?? 0,
     repeats: Math.min(options.repeats, maxRepeats ?? options.repeats),
   };
 
@@ -114,6 +115,7 @@ async function runCase(
     }
     const timing = await timeWorkload(tf, workload, {
       warmup,
+      warmupSeconds: timingOptions.warmupSeconds ?? 0,
       repeats: timingOptions.repeats,
     });
     const metrics = workload.metrics?.();

@@ -24,6 +24,13 @@ export interface Workload {
 export interface TimingOptions {
   /** Untimed runs before timing, at least 0. */
   warmup: number;
+  /**
+   * Seconds of untimed runs, at least 0 (default 0): after `warmup` runs,
+   * warm-up goes on until this much time has passed. V8 compiles WASM and
+   * hot JavaScript in tiers, in the background, so the first runs of a fast
+   * case can take twice as long as later ones.
+   */
+  warmupSeconds?: number;
   /** Timed runs, at least 1. */
   repeats: number;
 }
@@ -36,7 +43,8 @@ export interface TimingResult {
 }
 
 /**
- * Runs `workload` `warmup` times untimed, then `repeats` times timed.
+ * Runs `workload` `warmup` times untimed, and on untimed until
+ * `warmupSeconds` have passed, then `repeats` times timed.
  *
  * Each timed run starts the clock, calls `run`, waits for every returned
  * tensor's data to be read back, stops the clock and disposes the tensors.
@@ -45,7 +53,8 @@ export interface TimingResult {
  * @param workload The prepared work.
  * @param options Warm-up and timed run counts.
  * @returns The timing summary in seconds and the leaked tensor count.
- * @throws RangeError if `warmup` is negative or `repeats` is below 1.
+ * @throws RangeError if `warmup` or `warmupSeconds` is negative or
+ *   `repeats` is below 1.
  */
 export async function timeWorkload(
   tf: Tf,
@@ -54,7 +63,12 @@ export async function timeWorkload(
 ): Promise<TimingResult> {
   checkTimingOptions(options);
 
+  const warmupStart = performance.now();
   for (let i = 0; i < options.warmup; i++) {
+    await runOnce(tf, workload);
+  }
+  const warmupMs = (options.warmupSeconds ?? 0) * 1000;
+  while (performance.now() - warmupStart < warmupMs) {
     await runOnce(tf, workload);
   }
 
@@ -122,6 +136,12 @@ function checkTimingOptions(options: TimingOptions): void {
   if (!Number.isInteger(options.warmup) || options.warmup < 0) {
     throw new RangeError(
       `timeWorkload: options.warmup must be an integer >= 0, got ${options.warmup}.`,
+    );
+  }
+  const warmupSeconds = options.warmupSeconds ?? 0;
+  if (!(Number.isFinite(warmupSeconds) && warmupSeconds >= 0)) {
+    throw new RangeError(
+      `timeWorkload: options.warmupSeconds must be a finite number >= 0, got ${warmupSeconds}.`,
     );
   }
   if (!Number.isInteger(options.repeats) || options.repeats < 1) {

@@ -8,6 +8,7 @@ describe('parseCommand', () => {
       quick: false,
       suites: ['kernel', 'model', 'backend'],
       warmup: 1,
+      warmupSeconds: 3,
       repeats: 5,
       mnistSeconds: 60,
     });
@@ -15,7 +16,12 @@ describe('parseCommand', () => {
 
   it('uses one run per case in quick mode', () => {
     const command = parseCommand(['--quick']);
-    expect(command).toMatchObject({ quick: true, warmup: 0, repeats: 1 });
+    expect(command).toMatchObject({
+      quick: true,
+      warmup: 0,
+      warmupSeconds: 0,
+      repeats: 1,
+    });
   });
 
   it('parses suites, counts and the output folder', () => {
@@ -27,6 +33,8 @@ describe('parseCommand', () => {
       '3',
       '--warmup',
       '0',
+      '--warmup-seconds',
+      '10',
       '--out-dir',
       'out',
       '--filter',
@@ -37,6 +45,7 @@ describe('parseCommand', () => {
       suites: ['mnist', 'kernel'],
       repeats: 3,
       warmup: 0,
+      warmupSeconds: 10,
       outDir: 'out',
     });
   });

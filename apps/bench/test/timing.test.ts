@@ -32,6 +32,20 @@ describe('timeWorkload', () => {
     workload.dispose();
   });
 
+  it('goes on warming up for warmupSeconds', async () => {
+    const workload = countingWorkload();
+    const start = performance.now();
+    await timeWorkload(tf, workload, {
+      warmup: 0,
+      warmupSeconds: 0.05,
+      repeats: 1,
+    });
+
+    expect(performance.now() - start).toBeGreaterThanOrEqual(50);
+    expect(workload.calls).toBeGreaterThan(1);
+    workload.dispose();
+  });
+
   it('orders min, median and max', async () => {
     const workload = countingWorkload();
     const { seconds } = await timeWorkload(tf, workload, {
@@ -97,6 +111,16 @@ describe('timeWorkload', () => {
       timeWorkload(tf, workload, { warmup: 0, repeats: 0 }),
     ).rejects.toThrow(
       'timeWorkload: options.repeats must be an integer >= 1, got 0.',
+    );
+    workload.dispose();
+  });
+
+  it('rejects negative warm-up seconds', async () => {
+    const workload = countingWorkload();
+    await expect(
+      timeWorkload(tf, workload, { warmup: 0, warmupSeconds: -1, repeats: 1 }),
+    ).rejects.toThrow(
+      'timeWorkload: options.warmupSeconds must be a finite number >= 0, got -1.',
     );
     workload.dispose();
   });

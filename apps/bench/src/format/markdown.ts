@@ -43,7 +43,7 @@ export function renderMarkdown(
     `- Revision: \`${report.revision}\``,
     `- Mode: ${report.quick ? 'quick (tiny sizes, one run each; not a measurement)' : 'full'}`,
     `- Suites: ${report.suites.join(', ')}`,
-    `- Runs per case: ${report.warmup} warm-up, then up to ${report.repeats} timed`,
+    `- Runs per case: ${report.warmup} warm-up${report.warmupSeconds ? ` and more for at least ${report.warmupSeconds} s` : ''}, then up to ${report.repeats} timed`,
     `- Duration: ${formatSeconds(report.durationSeconds)}`,
     `- One-minute load average: ${machine.loadAverage.start.toFixed(2)} at the start, ` +
       `${machine.loadAverage.end.toFixed(2)} at the end, on ${machine.cores} cores. ` +
