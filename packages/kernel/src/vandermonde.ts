@@ -1,5 +1,10 @@
 import type { DiscreteModes, ModeValues } from './modes.js';
 import type { Discretization } from './params.js';
+import {
+  type PowerSums,
+  simdForward,
+  simdPowerSums,
+} from './vandermonde_simd.js';
 
 /** Gradients of a loss with respect to the SSM parameters. */
 export interface ParamGradients {
@@ -32,11 +37,22 @@ const DECAY_CHECK_INTERVAL = 32;
  * the rest of its sum, at most 1e-30 |W| / (1 - |Abar|), is far below float32
  * resolution; this also keeps the loop out of slow subnormal arithmetic.
  *
- * NOTE: this is scalar JavaScript. At batch 1 and length 16384 it and its
- * backward pass take most of the layer's time (bench/ssm-forward.md). A
- * WASM SIMD version is the likely next speedup there, untried so far.
+ * It runs in WASM SIMD, four modes at a time (`wasm/vandermonde.wat`), and
+ * in scalar JavaScript (`scalarForward`) where WASM SIMD is missing.
  */
 export function vandermondeForward(
+  values: ModeValues,
+  discrete: DiscreteModes,
+  length: number,
+): Float64Array {
+  return (
+    simdForward(values, discrete, length) ??
+    scalarForward(values, discrete, length)
+  );
+}
+
+/** `vandermondeForward` in scalar JavaScript, two modes at a time. */
+export function scalarForward(
   values: ModeValues,
   discrete: DiscreteModes,
   length: number,
@@ -128,6 +144,19 @@ export function vandermondeBackward(
   length: number,
   dKernel: Float32Array,
 ): ParamGradients {
+  const sums =
+    simdPowerSums(values, discrete, length, dKernel) ??
+    scalarPowerSums(values, discrete, length, dKernel);
+  return chainToParams(values, method, sums);
+}
+
+/** The power sums of `vandermondeBackward` in scalar JavaScript. */
+export function scalarPowerSums(
+  values: ModeValues,
+  discrete: DiscreteModes,
+  length: number,
+  dKernel: Float32Array,
+): PowerSums {
   const { channels, modes } = values;
   const { aBarRe, aBarIm } = discrete;
   const size = channels * modes;
@@ -184,20 +213,7 @@ export function vandermondeBackward(
     }
   }
 
-  return chainToParams(values, method, {
-    sumRe,
-    sumIm,
-    weightedRe,
-    weightedIm,
-  });
-}
-
-/** The per-mode sums S and T of `vandermondeBackward`, [H * M] each. */
-interface PowerSums {
-  sumRe: Float64Array;
-  sumIm: Float64Array;
-  weightedRe: Float64Array;
-  weightedIm: Float64Array;
+  return { sumRe, sumIm, weightedRe, weightedIm };
 }
 
 /**

@@ -246,9 +246,12 @@ export function createHeapTileCopier(
     scatter(heap, array, tile) {
       const { length, channels, rowStart, count, group, stride } = tile;
       const target = stagedTarget(array, rowStart);
-      stagingView(count * stride).set(
-        heap.subarray(group, group + count * stride),
-      );
+      // Only the first `length` positions of each buffer are output.
+      const view = stagingView(count * stride);
+      for (let j = 0; j < count; j++) {
+        const row = group + j * stride;
+        view.set(heap.subarray(row, row + length), j * stride);
+      }
       // Channels inside, so each pass writes whole rows of the slab.
       transpose(
         functions,
@@ -268,9 +271,16 @@ export function createHeapTileCopier(
         return;
       }
       const target = stagedTarget(array, rowStart);
-      stagingView(count * stride).set(
-        heap.subarray(group, group + count * stride),
-      );
+      // Only positions 0 and size - length + 1 .. size - 1 are output.
+      const view = stagingView(count * stride);
+      for (let j = 0; j < count; j++) {
+        const row = group + j * stride;
+        view[j * stride] = heap[row] as number;
+        view.set(
+          heap.subarray(row + size - length + 1, row + size),
+          j * stride + size - length + 1,
+        );
+      }
       copy2d(staging, target, 1, count, 0, stride * 4, 0, 4);
       // Positions size - length + 1 .. size - 1 of each buffer go to time
       // steps length - 1 down to 1.
