@@ -1,4 +1,9 @@
 export {
+  type BackendHeap,
+  backendHeap,
+  instantiateOnHeap,
+} from './backend_heap.js';
+export {
   type BackendName,
   type InitBackendOptions,
   initBackend,
