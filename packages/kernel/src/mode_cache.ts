@@ -33,6 +33,9 @@ const MAX_ENTRIES_PER_KEY = 2;
  * once per frame, where the exp, cos and sin of every mode would otherwise
  * cost more than the recurrence.
  *
+ * The same object comes back for as long as the entry lives, so callers can
+ * key their own per-parameter data on it.
+ *
  * @throws SsmError if a parameter contains NaN or an infinity.
  */
 export function modesFor(
@@ -61,8 +64,9 @@ export function modesFor(
 
   const values = readModes(caller, backend, inputs);
   const discrete = discretizeModes(values, method);
-  entries.unshift({ backend, method, dataIds, values, discrete });
+  const entry = { backend, method, dataIds, values, discrete };
+  entries.unshift(entry);
   entries.length = Math.min(entries.length, MAX_ENTRIES_PER_KEY);
   cache.set(key, entries);
-  return { values, discrete };
+  return entry;
 }

@@ -27,6 +27,7 @@ import {
 } from './params.js';
 import { runRecurrence } from './recurrence.js';
 import { registerKernelOnce } from './register.js';
+import { simdStep } from './step_simd.js';
 
 /** The tfjs kernel that runs the SSM recurrence over a chunk. */
 export const RECURRENCE_KERNEL = 'S4dRecurrence';
@@ -196,17 +197,23 @@ function recurrenceKernel(args: {
     state: Tensor;
     u: Tensor;
   };
-  const { values, discrete } = modesFor(
-    caller,
-    backend,
-    inputs,
-    discretization,
-  );
+  const modes = modesFor(caller, backend, inputs, discretization);
+  const { values, discrete } = modes;
   const d = readFinite(caller, 'params.d', backend, inputs.d);
 
   const shape = inputs.u.shape;
   const batch = shape[0] as number;
   const length = shape.length === 3 ? (shape[1] as number) : 1;
+  if (length === 1) {
+    const outputs = simdStep(backend, modes, {
+      d: inputs.d,
+      state: inputs.state,
+      u: inputs.u,
+    });
+    if (outputs !== null) {
+      return outputs;
+    }
+  }
   const result = runRecurrence(
     values,
     discrete,
