@@ -25,31 +25,40 @@ interface CpuBackendIo {
   ): tf.TensorInfo;
 }
 
-/** Reads a kernel input; the view may alias backend memory, so it is read-only. */
-function read(backend: unknown, info: tf.TensorInfo | undefined): Float32Array {
-  if (info === undefined) {
-    throw new Error('inference kernel: missing input.');
-  }
-  return (backend as tf.KernelBackend).readSync(info.dataId) as Float32Array;
-}
-
 /**
- * Allocates an output, lets `fill` write it, and returns it. On WASM the
- * values are written straight into the backend's heap.
+ * Allocates an output, lets `fill` write it from the input values, and
+ * returns it. On WASM the inputs are read and the output written where they
+ * lie in the backend's heap, with no copies; the input views are taken after
+ * the output is allocated, which can grow the heap and detach older views.
+ * The input views may alias backend memory, so `fill` must not write them.
  */
 function output(
   backend: object,
   shape: number[],
-  fill: (values: Float32Array) => void,
+  inputs: (tf.TensorInfo | undefined)[],
+  fill: (values: Float32Array, ...inputs: Float32Array[]) => void,
 ): tf.TensorInfo {
+  const present = inputs.map((info) => {
+    if (info === undefined) {
+      throw new Error('inference kernel: missing input.');
+    }
+    return info;
+  });
   if ('typedArrayFromHeap' in backend) {
     const wasm = backend as unknown as WasmBackendIo;
     const info = wasm.makeOutput(shape, 'float32');
-    fill(wasm.typedArrayFromHeap(info));
+    fill(
+      wasm.typedArrayFromHeap(info),
+      ...present.map((input) => wasm.typedArrayFromHeap(input)),
+    );
     return info;
   }
   const values = new Float32Array(tf.util.sizeFromShape(shape));
-  fill(values);
+  const cpu = backend as tf.KernelBackend;
+  fill(
+    values,
+    ...present.map((input) => cpu.readSync(input.dataId) as Float32Array),
+  );
   return (backend as unknown as CpuBackendIo).makeTensorInfo(
     shape,
     'float32',
@@ -89,35 +98,36 @@ const kernels: Omit<tf.KernelConfig, 'backendName'>[] = [
       const { x, weight, bias } = inputs as Record<string, tf.TensorInfo>;
       const shape = shapeOf(x);
       const size = shape[shape.length - 1] ?? 1;
-      const xs = read(backend, x);
-      const scale = read(backend, weight);
-      const shift = read(backend, bias);
-      return output(backend, shape, (out) => {
-        for (let start = 0; start < xs.length; start += size) {
-          let mean = 0;
-          for (let i = 0; i < size; i++) mean += xs[start + i] ?? 0;
-          mean /= size;
-          let variance = 0;
-          for (let i = 0; i < size; i++) {
-            const centered = (xs[start + i] ?? 0) - mean;
-            variance += centered * centered;
+      return output(
+        backend,
+        shape,
+        [x, weight, bias],
+        (out, xs, scale, shift) => {
+          for (let start = 0; start < xs.length; start += size) {
+            let mean = 0;
+            for (let i = 0; i < size; i++) mean += xs[start + i] ?? 0;
+            mean /= size;
+            let variance = 0;
+            for (let i = 0; i < size; i++) {
+              const centered = (xs[start + i] ?? 0) - mean;
+              variance += centered * centered;
+            }
+            const inverse = 1 / Math.sqrt(variance / size + LAYER_NORM_EPSILON);
+            for (let i = 0; i < size; i++) {
+              out[start + i] =
+                ((xs[start + i] ?? 0) - mean) * inverse * (scale[i] ?? 1) +
+                (shift[i] ?? 0);
+            }
           }
-          const inverse = 1 / Math.sqrt(variance / size + LAYER_NORM_EPSILON);
-          for (let i = 0; i < size; i++) {
-            out[start + i] =
-              ((xs[start + i] ?? 0) - mean) * inverse * (scale[i] ?? 1) +
-              (shift[i] ?? 0);
-          }
-        }
-      });
+        },
+      );
     },
   },
   {
     kernelName: GELU,
     kernelFunc: ({ inputs, backend }) => {
       const { x } = inputs as Record<string, tf.TensorInfo>;
-      const xs = read(backend, x);
-      return output(backend, shapeOf(x), (out) => {
+      return output(backend, shapeOf(x), [x], (out, xs) => {
         for (let i = 0; i < xs.length; i++) {
           const value = xs[i] ?? 0;
           out[i] = 0.5 * value * (1 + erf(value * Math.SQRT1_2));
@@ -131,27 +141,28 @@ const kernels: Omit<tf.KernelConfig, 'backendName'>[] = [
       const { residual, projected } = inputs as Record<string, tf.TensorInfo>;
       const shape = shapeOf(residual);
       const size = shape[shape.length - 1] ?? 1;
-      const base = read(backend, residual);
-      const pairs = read(backend, projected);
-      return output(backend, shape, (out) => {
-        for (let row = 0; row < base.length / size; row++) {
-          for (let i = 0; i < size; i++) {
-            const value = pairs[2 * row * size + i] ?? 0;
-            const gate = pairs[2 * row * size + size + i] ?? 0;
-            out[row * size + i] =
-              (base[row * size + i] ?? 0) + value * sigmoid(gate);
+      return output(
+        backend,
+        shape,
+        [residual, projected],
+        (out, base, pairs) => {
+          for (let row = 0; row < base.length / size; row++) {
+            for (let i = 0; i < size; i++) {
+              const value = pairs[2 * row * size + i] ?? 0;
+              const gate = pairs[2 * row * size + size + i] ?? 0;
+              out[row * size + i] =
+                (base[row * size + i] ?? 0) + value * sigmoid(gate);
+            }
           }
-        }
-      });
+        },
+      );
     },
   },
   {
     kernelName: SWIGLU,
     kernelFunc: ({ inputs, backend }) => {
       const { gate, up } = inputs as Record<string, tf.TensorInfo>;
-      const gates = read(backend, gate);
-      const ups = read(backend, up);
-      return output(backend, shapeOf(gate), (out) => {
+      return output(backend, shapeOf(gate), [gate, up], (out, gates, ups) => {
         for (let i = 0; i < gates.length; i++) {
           const g = gates[i] ?? 0;
           out[i] = g * sigmoid(g) * (ups[i] ?? 0);
@@ -165,16 +176,20 @@ const kernels: Omit<tf.KernelConfig, 'backendName'>[] = [
       const { x } = inputs as Record<string, tf.TensorInfo>;
       const shape = shapeOf(x);
       const size = (shape[shape.length - 1] ?? 2) / 2;
-      const pairs = read(backend, x);
-      return output(backend, [...shape.slice(0, -1), size], (out) => {
-        for (let row = 0; row < pairs.length / (2 * size); row++) {
-          for (let i = 0; i < size; i++) {
-            const g = pairs[2 * row * size + i] ?? 0;
-            const up = pairs[2 * row * size + size + i] ?? 0;
-            out[row * size + i] = g * sigmoid(g) * up;
+      return output(
+        backend,
+        [...shape.slice(0, -1), size],
+        [x],
+        (out, pairs) => {
+          for (let row = 0; row < pairs.length / (2 * size); row++) {
+            for (let i = 0; i < size; i++) {
+              const g = pairs[2 * row * size + i] ?? 0;
+              const up = pairs[2 * row * size + size + i] ?? 0;
+              out[row * size + i] = g * sigmoid(g) * up;
+            }
           }
-        }
-      });
+        },
+      );
     },
   },
 ];
