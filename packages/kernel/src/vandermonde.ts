@@ -37,8 +37,9 @@ const DECAY_CHECK_INTERVAL = 32;
  * the rest of its sum, at most 1e-30 |W| / (1 - |Abar|), is far below float32
  * resolution; this also keeps the loop out of slow subnormal arithmetic.
  *
- * It runs in WASM SIMD, four modes at a time (`wasm/vandermonde.wat`), and
- * in scalar JavaScript (`scalarForward`) where WASM SIMD is missing.
+ * Where WASM SIMD runs, `simdForward` computes the same sum as float64
+ * matrix products of blocks of powers instead; elsewhere the scalar
+ * JavaScript recurrence `scalarForward` runs.
  */
 export function vandermondeForward(
   values: ModeValues,

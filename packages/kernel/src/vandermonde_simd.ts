@@ -12,33 +12,28 @@ export interface PowerSums {
 /** The exports of `wasm/vandermonde.wat`. */
 interface VandermondeExports {
   memory: WebAssembly.Memory;
-  forward(
-    zRe: number,
-    zIm: number,
-    wRe: number,
-    wIm: number,
-    channels: number,
-    groups: number,
-    length: number,
-    row: number,
-    out: number,
-  ): void;
-  backward(
-    zRe: number,
-    zIm: number,
-    grad: number,
-    channels: number,
-    groups: number,
-    length: number,
-    sRe: number,
-    sIm: number,
-    tRe: number,
-    tIm: number,
+  matmul(
+    a: number,
+    b: number,
+    c: number,
+    rows: number,
+    inner: number,
+    cols: number,
   ): void;
 }
 
-/** Modes per group in the WASM code: two vectors of two float64 lanes. */
-const GROUP = 4;
+/**
+ * Positions per block: a kernel row of length L is computed as a
+ * [ceil(L / BLOCK), BLOCK] matrix.
+ */
+const BLOCK = 32;
+
+/**
+ * |x|^2 below which a power is set to 0. Products of two unflushed powers
+ * stay above 1e-300, clear of subnormal numbers, which are slow, and the
+ * terms dropped are far below float32 resolution.
+ */
+const FLUSH_SQUARED = 1e-300;
 
 const PAGE_BYTES = 65536;
 
@@ -47,9 +42,9 @@ let simd: VandermondeExports | null | undefined;
 
 /**
  * Returns the WASM SIMD Vandermonde code, compiling it on first use, or null
- * where the runtime has no WASM SIMD. Its memory grows to the largest call
- * so far and is kept for later calls: about 40 bytes per (h, l) of the
- * longest kernel.
+ * where the runtime has no WASM SIMD. Its memory holds one channel's
+ * matrices at a time, about 24 bytes per position plus 16 KiB at 32 modes,
+ * and grows to the longest kernel so far.
  */
 function simdModule(): VandermondeExports | null {
   if (simd === undefined) {
@@ -94,38 +89,23 @@ function allocate(module: VandermondeExports, floats: number[]): number[] {
   return offsets;
 }
 
-/** Copies [H * M] mode values into [H, groups, 4] with zero padding. */
-function writePadded(
-  target: Float64Array,
-  source: Float64Array,
-  channels: number,
-  modes: number,
-  padded: number,
-): void {
-  for (let h = 0; h < channels; h++) {
-    target.set(source.subarray(h * modes, (h + 1) * modes), h * padded);
-    target.fill(0, h * padded + modes, (h + 1) * padded);
-  }
-}
-
-/** Copies [H, groups, 4] padded values back to [H * M]. */
-function readPadded(
-  source: Float64Array,
-  channels: number,
-  modes: number,
-  padded: number,
-): Float64Array {
-  const target = new Float64Array(channels * modes);
-  for (let h = 0; h < channels; h++) {
-    target.set(source.subarray(h * padded, h * padded + modes), h * modes);
-  }
-  return target;
+/** The number of rows of the blocked matrices: even, for the matmul. */
+function blockRows(length: number): number {
+  const rows = Math.ceil(length / BLOCK);
+  return rows + (rows % 2);
 }
 
 /**
  * The kernel `K[h, l] = 2 * Re(sum_n W[h, n] * Abar[h, n]^l)`, [H * length],
- * computed as `vandermondeForward` describes, four modes at a time in WASM
- * SIMD. Returns null where the runtime has no WASM SIMD.
+ * with W = C * Bbar, as one float64 matrix product per channel in WASM SIMD.
+ * Returns null where the runtime has no WASM SIMD.
+ *
+ * With l = BLOCK * a + b, `z^l = z^(BLOCK a) * z^b`, so
+ * `K[a, b] = 2 * sum_n (Re P[a, n] Re Q[n, b] - Im P[a, n] Im Q[n, b])`
+ * with `P[a, n] = W_n z_n^(BLOCK a)` and `Q[n, b] = z_n^b`: a real product
+ * of [rows, 2 M] and [2 M, BLOCK] matrices. The powers come from short
+ * recurrences (BLOCK steps of z, then steps of z^BLOCK), so no [H, M, L]
+ * array is made and the rounding error grows with BLOCK + L / BLOCK, not L.
  */
 export function simdForward(
   values: ModeValues,
@@ -138,44 +118,85 @@ export function simdForward(
   }
   const { channels, modes, cRe, cIm } = values;
   const { aBarRe, aBarIm, bBarRe, bBarIm } = discrete;
-  const groups = Math.ceil(modes / GROUP);
-  const padded = groups * GROUP;
-  const size = channels * padded;
-  const [zRe, zIm, wRe, wIm, row, out] = allocate(module, [
-    size,
-    size,
-    size,
-    size,
-    2 * length,
-    channels * length,
-  ]) as [number, number, number, number, number, number];
+  // An even mode count keeps the matmul's column count a multiple of 8 in
+  // the backward pass; the extra mode is zero.
+  const padded = modes + (modes % 2);
+  const inner = 2 * padded;
+  const rows = blockRows(length);
+  const [pOffset, qOffset, kOffset] = allocate(module, [
+    rows * inner,
+    inner * BLOCK,
+    rows * BLOCK,
+  ]) as [number, number, number];
+  const buffer = module.memory.buffer;
+  const p = new Float64Array(buffer, pOffset, rows * inner);
+  const q = new Float64Array(buffer, qOffset, inner * BLOCK);
+  const k = new Float64Array(buffer, kOffset, rows * BLOCK);
+  const kernel = new Float64Array(channels * length);
 
-  const view = (offset: number, count: number) =>
-    new Float64Array(module.memory.buffer, offset, count);
-  const wReValues = new Float64Array(channels * modes);
-  const wImValues = new Float64Array(channels * modes);
-  for (let k = 0; k < channels * modes; k++) {
-    const cr = cRe[k] as number;
-    const ci = cIm[k] as number;
-    const br = bBarRe[k] as number;
-    const bi = bBarIm[k] as number;
-    wReValues[k] = cr * br - ci * bi;
-    wImValues[k] = cr * bi + ci * br;
+  for (let h = 0; h < channels; h++) {
+    for (let n = 0; n < padded; n++) {
+      const index = h * modes + n;
+      const real = n < modes;
+      const zr = real ? (aBarRe[index] as number) : 0;
+      const zi = real ? (aBarIm[index] as number) : 0;
+
+      // Q[n, b] = z^b, real parts in row n and imaginary ones in padded + n.
+      let pr = 1;
+      let pi = 0;
+      for (let b = 0; b < BLOCK; b++) {
+        q[n * BLOCK + b] = pr;
+        q[(padded + n) * BLOCK + b] = pi;
+        const nr = pr * zr - pi * zi;
+        pi = pr * zi + pi * zr;
+        pr = nr;
+        if (pr * pr + pi * pi < FLUSH_SQUARED) {
+          pr = 0;
+          pi = 0;
+        }
+      }
+
+      // P[a, n] = W z^(BLOCK a), with z^BLOCK = (pr, pi) now.
+      const cr = real ? (cRe[index] as number) : 0;
+      const ci = real ? (cIm[index] as number) : 0;
+      const br = real ? (bBarRe[index] as number) : 0;
+      const bi = real ? (bBarIm[index] as number) : 0;
+      let wr = cr * br - ci * bi;
+      let wi = cr * bi + ci * br;
+      for (let a = 0; a < rows; a++) {
+        p[a * inner + n] = wr;
+        p[a * inner + padded + n] = -wi;
+        const nr = wr * pr - wi * pi;
+        wi = wr * pi + wi * pr;
+        wr = nr;
+        if (wr * wr + wi * wi < FLUSH_SQUARED) {
+          wr = 0;
+          wi = 0;
+        }
+      }
+    }
+
+    module.matmul(pOffset, qOffset, kOffset, rows, inner, BLOCK);
+    const offset = h * length;
+    for (let l = 0; l < length; l++) {
+      kernel[offset + l] = 2 * (k[l] as number);
+    }
   }
-  writePadded(view(zRe, size), aBarRe, channels, modes, padded);
-  writePadded(view(zIm, size), aBarIm, channels, modes, padded);
-  writePadded(view(wRe, size), wReValues, channels, modes, padded);
-  writePadded(view(wIm, size), wImValues, channels, modes, padded);
-
-  module.forward(zRe, zIm, wRe, wIm, channels, groups, length, row, out);
-  return view(out, channels * length).slice();
+  return kernel;
 }
 
 /**
  * The power sums `S = sum_l dK[l] * z^l` and
- * `T = sum_l l * dK[l] * z^(l-1)` of every mode (z = Abar), as
- * `vandermondeBackward` describes, four modes at a time in WASM SIMD.
- * Returns null where the runtime has no WASM SIMD.
+ * `T = sum_l l * dK[l] * z^(l-1)` of every mode (z = Abar), with one
+ * float64 matrix product per channel in WASM SIMD. Returns null where the
+ * runtime has no WASM SIMD.
+ *
+ * With l = BLOCK * a + b and dK as a [rows, BLOCK] matrix G, the product
+ * of G with the [BLOCK, 4 M] matrix of z^b and b z^(b-1) gives, per row a,
+ * `G1[a] = sum_b G[a, b] z^b` and `G2[a] = sum_b G[a, b] b z^(b-1)`. Then
+ * `S = sum_a z^(BLOCK a) G1[a]` and, since
+ * `l z^(l-1) = BLOCK a z^(BLOCK a - 1) z^b + z^(BLOCK a) b z^(b-1)`,
+ * `T = sum_a (BLOCK a z^(BLOCK a - 1) G1[a] + z^(BLOCK a) G2[a])`.
  *
  * @param dKernel The upstream gradient, [H * length].
  */
@@ -190,32 +211,118 @@ export function simdPowerSums(
     return null;
   }
   const { channels, modes } = values;
-  const groups = Math.ceil(modes / GROUP);
-  const padded = groups * GROUP;
-  const size = channels * padded;
-  const [zRe, zIm, sRe, sIm, tRe, tIm, grad] = allocate(module, [
-    size,
-    size,
-    size,
-    size,
-    size,
-    size,
-    Math.ceil((channels * length) / 2),
-  ]) as [number, number, number, number, number, number, number];
+  const { aBarRe, aBarIm } = discrete;
+  const padded = modes + (modes % 2);
+  const cols = 4 * padded;
+  const rows = blockRows(length);
+  const [gOffset, bOffset, cOffset] = allocate(module, [
+    rows * BLOCK,
+    BLOCK * cols,
+    rows * cols,
+  ]) as [number, number, number];
+  const buffer = module.memory.buffer;
+  const g = new Float64Array(buffer, gOffset, rows * BLOCK);
+  const powers = new Float64Array(buffer, bOffset, BLOCK * cols);
+  const c = new Float64Array(buffer, cOffset, rows * cols);
 
-  const view = (offset: number) =>
-    new Float64Array(module.memory.buffer, offset, size);
-  writePadded(view(zRe), discrete.aBarRe, channels, modes, padded);
-  writePadded(view(zIm), discrete.aBarIm, channels, modes, padded);
-  new Float32Array(module.memory.buffer, grad, channels * length).set(
-    dKernel.subarray(0, channels * length),
-  );
-
-  module.backward(zRe, zIm, grad, channels, groups, length, sRe, sIm, tRe, tIm);
-  return {
-    sumRe: readPadded(view(sRe), channels, modes, padded),
-    sumIm: readPadded(view(sIm), channels, modes, padded),
-    weightedRe: readPadded(view(tRe), channels, modes, padded),
-    weightedIm: readPadded(view(tIm), channels, modes, padded),
+  const size = channels * modes;
+  const sums: PowerSums = {
+    sumRe: new Float64Array(size),
+    sumIm: new Float64Array(size),
+    weightedRe: new Float64Array(size),
+    weightedIm: new Float64Array(size),
   };
+  // z^BLOCK and z^(BLOCK - 1) of each mode of the current channel.
+  const blockRe = new Float64Array(padded);
+  const blockIm = new Float64Array(padded);
+  const beforeRe = new Float64Array(padded);
+  const beforeIm = new Float64Array(padded);
+
+  for (let h = 0; h < channels; h++) {
+    g.set(dKernel.subarray(h * length, (h + 1) * length));
+    g.fill(0, length);
+
+    for (let n = 0; n < padded; n++) {
+      const index = h * modes + n;
+      const real = n < modes;
+      const zr = real ? (aBarRe[index] as number) : 0;
+      const zi = real ? (aBarIm[index] as number) : 0;
+      // Columns n and padded + n get z^b, 2 padded + n and 3 padded + n get
+      // b z^(b-1), from the power before (pr, pi).
+      let pr = 1;
+      let pi = 0;
+      let previousRe = 0;
+      let previousIm = 0;
+      for (let b = 0; b < BLOCK; b++) {
+        const row = b * cols;
+        powers[row + n] = pr;
+        powers[row + padded + n] = pi;
+        powers[row + 2 * padded + n] = b * previousRe;
+        powers[row + 3 * padded + n] = b * previousIm;
+        previousRe = pr;
+        previousIm = pi;
+        const nr = pr * zr - pi * zi;
+        pi = pr * zi + pi * zr;
+        pr = nr;
+        if (pr * pr + pi * pi < FLUSH_SQUARED) {
+          pr = 0;
+          pi = 0;
+        }
+      }
+      blockRe[n] = pr;
+      blockIm[n] = pi;
+      beforeRe[n] = previousRe;
+      beforeIm[n] = previousIm;
+    }
+
+    module.matmul(gOffset, bOffset, cOffset, rows, BLOCK, cols);
+
+    for (let n = 0; n < modes; n++) {
+      const zBr = blockRe[n] as number;
+      const zBi = blockIm[n] as number;
+      const zPr = beforeRe[n] as number;
+      const zPi = beforeIm[n] as number;
+      // Z = z^(BLOCK a) and D = BLOCK a z^(BLOCK a - 1), from Z = 1, D = 0.
+      let zr = 1;
+      let zi = 0;
+      let dr = 0;
+      let di = 0;
+      let sr = 0;
+      let si = 0;
+      let tr = 0;
+      let ti = 0;
+      for (let a = 0; a < rows; a++) {
+        const row = a * cols;
+        const g1r = c[row + n] as number;
+        const g1i = c[row + padded + n] as number;
+        const g2r = c[row + 2 * padded + n] as number;
+        const g2i = c[row + 3 * padded + n] as number;
+        sr += zr * g1r - zi * g1i;
+        si += zr * g1i + zi * g1r;
+        tr += dr * g1r - di * g1i + (zr * g2r - zi * g2i);
+        ti += dr * g1i + di * g1r + (zr * g2i + zi * g2r);
+
+        const scale = BLOCK * (a + 1);
+        dr = scale * (zr * zPr - zi * zPi);
+        di = scale * (zr * zPi + zi * zPr);
+        const nr = zr * zBr - zi * zBi;
+        zi = zr * zBi + zi * zBr;
+        zr = nr;
+        if (zr * zr + zi * zi < FLUSH_SQUARED) {
+          zr = 0;
+          zi = 0;
+        }
+        if (dr * dr + di * di < FLUSH_SQUARED) {
+          dr = 0;
+          di = 0;
+        }
+      }
+      const index = h * modes + n;
+      sums.sumRe[index] = sr;
+      sums.sumIm[index] = si;
+      sums.weightedRe[index] = tr;
+      sums.weightedIm[index] = ti;
+    }
+  }
+  return sums;
 }

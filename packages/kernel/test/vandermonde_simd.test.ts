@@ -19,7 +19,8 @@ function uniform(seed: number): () => number {
 
 /**
  * Random modes with |Abar| between `minMagnitude` and 1, so some modes
- * decay below the cut-off within the length and others never do.
+ * decay below the cut-offs and flush thresholds within the length and
+ * others never do.
  */
 function randomModes(
   channels: number,
@@ -64,8 +65,8 @@ function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>) {
   return difference === 0 ? 0 : difference / scale;
 }
 
-// Mode counts that fill no group of four, one, or several with a remainder;
-// lengths below, at and past the 32-position decay checks.
+// Odd and even mode counts (the SIMD code pads to even ones), and lengths
+// below, at and past its blocks of 32 positions.
 const CASES = [
   { modes: 1, length: 1 },
   { modes: 3, length: 2 },
@@ -80,7 +81,7 @@ describe('WASM SIMD Vandermonde code', () => {
   });
 
   for (const { modes, length } of CASES) {
-    for (const minMagnitude of [0.5, 0.999]) {
+    for (const minMagnitude of [1e-3, 0.5, 0.999]) {
       const label = `${modes} modes, length ${length}, |Abar| >= ${minMagnitude}`;
       const { values, discrete } = randomModes(3, modes, minMagnitude, 7);
 
