@@ -16,6 +16,7 @@ beforeAll(async () => {
     quick: true,
     suites: ['kernel', 'model', 'backend', 'mnist'],
     warmup: 0,
+    warmupSeconds: 0,
     repeats: 1,
     mnistSeconds: 1,
     command: 'quick test',
