@@ -123,6 +123,37 @@ describe('AdamW', () => {
     tf.dispose([...state.values()]);
   });
 
+  it('gives the same update on the CPU backend', async () => {
+    const onWasm = makeOptimizer();
+    runSteps(onWasm.optimizer);
+    const expected = [...lookup(onWasm.parameters, 'a').dataSync()];
+
+    await initBackend({ backend: 'cpu' });
+    try {
+      const onCpu = makeOptimizer();
+      runSteps(onCpu.optimizer);
+      const actual = [...lookup(onCpu.parameters, 'a').dataSync()];
+      actual.forEach((value, i) => {
+        expect(Math.abs(value - (expected[i] as number))).toBeLessThan(1e-7);
+      });
+    } finally {
+      await initBackend({ backend: 'wasm' });
+    }
+  });
+
+  it('rejects a gradient of another shape', () => {
+    const { optimizer } = makeOptimizer();
+    const grads = new Map<string, tfc.Tensor>([
+      ['a', tf.tensor1d([1, 2])],
+      ['b', tf.tensor1d([1, 2])],
+    ]);
+
+    expect(() => optimizer.apply(grads, 1)).toThrow(
+      'AdamW.apply: the gradient of "a" must have shape [3], got [2].',
+    );
+    tf.dispose([...grads.values()]);
+  });
+
   it('keeps the tensor count across steps', () => {
     const { optimizer } = makeOptimizer();
     runSteps(optimizer);

@@ -1,4 +1,5 @@
 import type * as tfc from '@tensorflow/tfjs-core';
+import { ADAMW_UPDATE, type AdamWUpdateAttrs } from './adamw_kernel.js';
 
 type Tf = typeof tfc;
 
@@ -29,7 +30,8 @@ export interface AdamWOptions {
  *     p = p - lr * weightDecay * p
  *           - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon)
  *
- * The moments are the optimizer state that a checkpoint stores.
+ * The moments are the optimizer state that a checkpoint stores. Each
+ * parameter's update is one kernel call (`ADAMW_UPDATE`), in float64.
  */
 export class AdamW {
   readonly beta1: number;
@@ -116,28 +118,31 @@ export class AdamW {
           m: tfc.Variable;
           v: tfc.Variable;
         };
-        tf.tidy(() => {
-          const mNext = tf.add(
-            tf.mul(m, this.beta1),
-            tf.mul(grad, 1 - this.beta1),
+        if (grad.shape.join(',') !== parameter.shape.join(',')) {
+          throw new RangeError(
+            `AdamW.apply: the gradient of ${JSON.stringify(name)} must have shape [${parameter.shape}], got [${grad.shape}].`,
           );
-          const vNext = tf.add(
-            tf.mul(v, this.beta2),
-            tf.mul(tf.square(grad), 1 - this.beta2),
-          );
-          const denominator = tf.add(
-            tf.sqrt(tf.div(vNext, correction2)),
-            this.epsilon,
-          );
-          const update = tf.div(tf.div(mNext, correction1), denominator);
-          const decayed =
-            group.weightDecay === 0
-              ? parameter
-              : tf.mul(parameter, 1 - lr * group.weightDecay);
-          parameter.assign(tf.sub(decayed, tf.mul(update, lr)));
-          m.assign(mNext);
-          v.assign(vNext);
-        });
+        }
+        const attrs: AdamWUpdateAttrs = {
+          beta1: this.beta1,
+          beta2: this.beta2,
+          epsilon: this.epsilon,
+          correction1,
+          correction2,
+          learningRate: lr,
+          weightDecay: group.weightDecay,
+        };
+        const next = tf
+          .engine()
+          .runKernel(
+            ADAMW_UPDATE,
+            { parameter, m, v, grad },
+            attrs as unknown as tfc.NamedAttrMap,
+          ) as tfc.Tensor[];
+        parameter.assign(next[0] as tfc.Tensor);
+        m.assign(next[1] as tfc.Tensor);
+        v.assign(next[2] as tfc.Tensor);
+        tf.dispose(next);
       }
     }
   }
