@@ -3,8 +3,8 @@
 // that the package builds and runs without a WASM toolchain.
 //
 // Usage: node ../../scripts/build-wasm.mjs [--check]
-// With --check it compiles every source and exits with status 1 when a
-// committed module differs from its source, without writing anything.
+// With --check it writes nothing: it compiles every source and exits with
+// status 1 when a committed module differs from its source or has none.
 import {
   existsSync,
   mkdirSync,
@@ -16,21 +16,35 @@ import { basename, join } from 'node:path';
 import initWabt from 'wabt';
 
 const check = process.argv.includes('--check');
+if (!existsSync('wasm')) {
+  console.error(
+    `No wasm/ folder in ${process.cwd()}; run this from a package that has one.`,
+  );
+  process.exit(1);
+}
 const sources = readdirSync('wasm').filter((file) => file.endsWith('.wat'));
+const targetFolder = join('src', 'wasm');
 const wabt = await initWabt();
-let stale = 0;
+let problems = 0;
 
-mkdirSync(join('src', 'wasm'), { recursive: true });
 for (const file of sources) {
   const name = basename(file, '.wat');
   const text = readFileSync(join('wasm', file), 'utf8');
-  const module = wabt.parseWat(file, text, { simd: true });
-  module.validate();
-  const { buffer } = module.toBinary({});
-  module.destroy();
+  let buffer;
+  try {
+    const module = wabt.parseWat(file, text, { simd: true });
+    module.validate();
+    buffer = module.toBinary({}).buffer;
+    module.destroy();
+  } catch (error) {
+    // wabt's messages carry the file, line and column; its stack is noise.
+    console.error(`wasm/${file}: ${error.message}`);
+    problems += 1;
+    continue;
+  }
 
   const constant = `${name.replace(/_(\w)/g, (_, c) => c.toUpperCase())}ModuleBase64`;
-  const target = join('src', 'wasm', `${name}_module.ts`);
+  const target = join(targetFolder, `${name}_module.ts`);
   const content =
     `// Generated from wasm/${file} by scripts/build-wasm.mjs; do not edit.\n\n` +
     `/** The bytes of the compiled \`wasm/${file}\`, base64-encoded. */\n` +
@@ -40,11 +54,30 @@ for (const file of sources) {
     continue;
   }
   if (check) {
-    console.error(`${target} is out of date with wasm/${file}`);
-    stale += 1;
+    console.error(
+      `${target} is out of date with wasm/${file}; run ` +
+        'node ../../scripts/build-wasm.mjs without --check to update it.',
+    );
+    problems += 1;
   } else {
+    mkdirSync(targetFolder, { recursive: true });
     writeFileSync(target, content);
     console.log(`wrote ${target} (${buffer.length} bytes)`);
   }
 }
-process.exit(stale === 0 ? 0 : 1);
+
+// A generated module whose source was removed would still be built and
+// shipped.
+const generated = existsSync(targetFolder)
+  ? readdirSync(targetFolder).filter((file) => file.endsWith('_module.ts'))
+  : [];
+for (const file of generated) {
+  const source = `${basename(file, '_module.ts')}.wat`;
+  if (!sources.includes(source)) {
+    console.error(
+      `${join(targetFolder, file)} has no source wasm/${source}; delete it.`,
+    );
+    problems += 1;
+  }
+}
+process.exit(problems === 0 ? 0 : 1);

@@ -53,7 +53,7 @@ Options:
   --out-dir DIR     folder for the report files (default: the repository's
                     docs/ folder for a full run without --filter)
   --warmup N        untimed runs per case before timing (default 1; quick 0)
-  --warmup-seconds S  then untimed runs until S seconds have passed, so V8
+  --warmup-seconds S then untimed runs until S seconds have passed, so V8
                     has compiled the hot code (default 3; quick 0)
   --repeats N       timed runs per case, at most (default 5; quick 1)
   --mnist-seconds S training time per model in the mnist suite (default 60;
@@ -116,11 +116,10 @@ export function parseCommand(args: readonly string[]): Command {
     ...(outDir ? { outDir } : {}),
     ...(filter ? { filter } : {}),
     warmup: parseCount('--warmup', values.warmup, quick ? 0 : 1, 0),
-    warmupSeconds: parseCount(
+    warmupSeconds: parseSeconds(
       '--warmup-seconds',
       values['warmup-seconds'],
       quick ? 0 : 3,
-      0,
     ),
     repeats: parseCount('--repeats', values.repeats, quick ? 1 : 5, 1),
     mnistSeconds: parseCount(
@@ -170,6 +169,23 @@ function parseSuites(value: string | undefined): SuiteName[] {
     }
   }
   return [...new Set(names)] as SuiteName[];
+}
+
+function parseSeconds(
+  option: string,
+  value: string | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) {
+    return fallback;
+  }
+  const seconds = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(seconds)) {
+    throw new UsageError(
+      `${option} must be a number of seconds >= 0, got ${JSON.stringify(value)}.`,
+    );
+  }
+  return seconds;
 }
 
 function parseCount(

@@ -34,7 +34,7 @@ describe('parseCommand', () => {
       '--warmup',
       '0',
       '--warmup-seconds',
-      '10',
+      '1.5',
       '--out-dir',
       'out',
       '--filter',
@@ -45,7 +45,7 @@ describe('parseCommand', () => {
       suites: ['mnist', 'kernel'],
       repeats: 3,
       warmup: 0,
-      warmupSeconds: 10,
+      warmupSeconds: 1.5,
       outDir: 'out',
     });
   });
@@ -80,6 +80,12 @@ describe('parseCommand', () => {
   it('rejects a zero repeat count', () => {
     expect(() => parseCommand(['--repeats', '0'])).toThrow(
       '--repeats must be an integer >= 1, got "0".',
+    );
+  });
+
+  it('rejects warm-up seconds that are not a number', () => {
+    expect(() => parseCommand(['--warmup-seconds', 'abc'])).toThrow(
+      '--warmup-seconds must be a number of seconds >= 0, got "abc".',
     );
   });
 

@@ -129,6 +129,9 @@ export function checkTensor(
       `${caller}: ${name} must have dtype float32, got ${value.dtype}.`,
     );
   }
+  if (value.isDisposed) {
+    throw new SsmError(`${caller}: ${name} is disposed.`);
+  }
   return value;
 }
 

@@ -93,6 +93,34 @@ describe('ssmStep on the WASM backend (WASM SIMD loop)', () => {
     tf.dispose(Object.values(params));
   });
 
+  it('moves tensors made on the CPU backend', async () => {
+    const made = await onCpu(() => {
+      const params = initSsmParams({ channels: 3, stateSize: 4, seed: 8 });
+      const state = tf.zeros([1, 3, 2, 2]) as SsmState;
+      const ut = tf.ones([1, 3]) as Tensor2D;
+      const step = ssmStep(state, ut, params);
+      const expected = step.y.dataSync();
+      tf.dispose([step.y, step.state]);
+      return { params, state, ut, expected };
+    });
+    const { y, state: next } = ssmStep(made.state, made.ut, made.params);
+
+    expect(maxDifference(y.dataSync(), made.expected)).toBeLessThan(1e-6);
+    tf.dispose([y, next, made.state, made.ut, ...Object.values(made.params)]);
+  });
+
+  it('rejects a disposed state', () => {
+    const params = initSsmParams({ channels: 2, stateSize: 2, seed: 1 });
+    const state = tf.zeros([1, 2, 1, 2]) as SsmState;
+    const ut = tf.ones([1, 2]) as Tensor2D;
+    state.dispose();
+
+    expect(() => ssmStep(state, ut, params)).toThrow(
+      'ssmStep: state is disposed.',
+    );
+    tf.dispose([ut, ...Object.values(params)]);
+  });
+
   it('leaves no tensors behind over repeated steps', () => {
     const params = initSsmParams({ channels: 8, stateSize: 16, seed: 1 });
     const ut = tf.ones([1, 8]) as Tensor2D;

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { initBackend } from '@s4d/runtime';
 import type { Tensor1D, Tensor3D } from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { build } from '../src/index.js';
 import { canGemv, gemvInference, packGemvWeight } from '../src/layers/gemv.js';
 
 const tf = await initBackend();
@@ -94,6 +95,31 @@ describe('gemvInference', () => {
     await initBackend({ backend: 'cpu' });
     expect(canGemv(8)).toBe(false);
     await initBackend({ backend: 'wasm' });
+  });
+
+  it('steps a model built on the CPU backend', async () => {
+    await initBackend({ backend: 'cpu' });
+    const model = build(
+      { embedDim: 5, hiddenSize: 8, numLayers: 1, output: 'sequence' },
+      { seed: 1 },
+    );
+    const frame = tf.ones([1, 5]);
+    const onCpu = model.step(model.initState(1), frame);
+    const expected = onCpu.output.dataSync();
+
+    await initBackend({ backend: 'wasm' });
+    const onWasm = model.step(model.initState(1), frame);
+    const actual = onWasm.output.dataSync();
+    let error = 0;
+    for (let j = 0; j < expected.length; j++) {
+      error = Math.max(error, Math.abs((actual[j] ?? 0) - (expected[j] ?? 0)));
+    }
+
+    expect(error).toBeLessThan(1e-5);
+    tf.dispose([onCpu.output, onWasm.output, frame]);
+    onCpu.state.dispose();
+    onWasm.state.dispose();
+    model.dispose();
   });
 
   it('was assembled from the committed source', () => {

@@ -13,7 +13,12 @@ export interface BackendHeap {
   malloc(bytes: number): number;
   /** Frees an allocation of `malloc`. */
   free(pointer: number): void;
-  /** The byte offset of a tensor's data in the heap. */
+  /**
+   * The byte offset of a tensor's data in the heap. Data on another backend
+   * is moved to this one first, as tfjs's own kernels do.
+   *
+   * @throws Error if the tensor's data was disposed.
+   */
   offsetOf(info: TensorInfo): number;
   /** Allocates an output tensor of the backend, for a kernel to fill. */
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
@@ -66,15 +71,19 @@ export function backendHeap(backend: object): BackendHeap | null {
     malloc: (bytes) => malloc(bytes),
     free: (pointer) => free(pointer),
     offsetOf(info) {
-      // `get` of a missing id asks the engine to move the data from another
-      // backend, which throws for disposed data, so `has` comes first.
-      const offset = dataIdMap.has(info.dataId)
-        ? dataIdMap.get(info.dataId)?.memoryOffset
-        : undefined;
+      // `get` of an id that this backend lacks asks the engine to move the
+      // data from the backend that holds it. For disposed data that move
+      // fails inside tfjs with an unrelated TypeError.
+      let offset: number | undefined;
+      try {
+        offset = dataIdMap.get(info.dataId)?.memoryOffset;
+      } catch {
+        offset = undefined;
+      }
       if (offset === undefined) {
         throw new Error(
-          'backendHeap: the tensor has no data in the WASM heap; it was ' +
-            'disposed or belongs to another backend.',
+          'backendHeap: the tensor has no data in the WASM heap and none ' +
+            'to move there; it was disposed.',
         );
       }
       return offset;
@@ -87,15 +96,19 @@ export function backendHeap(backend: object): BackendHeap | null {
 
 const modules = new Map<string, WebAssembly.Module | null>();
 const instances = new WeakMap<WebAssembly.Memory, Map<string, object>>();
+/** Modules that need imports other than `env.memory`. */
+const failedLinks = new WeakSet<WebAssembly.Module>();
 
 /**
  * Instantiates a WASM module that imports `env.memory` on the backend's
  * memory, once per module and memory, and returns its exports. Returns null
  * when the module does not compile here, for example where the runtime has
- * no WASM SIMD, so the caller can fall back to JavaScript.
+ * no WASM SIMD, or needs imports other than `env.memory`, so the caller can
+ * fall back to JavaScript.
  *
  * @param heap The heap from `backendHeap`.
  * @param base64 The module's bytes, base64-encoded.
+ * @throws DOMException if `base64` is not valid base64.
  */
 export function instantiateOnHeap<Exports extends object>(
   heap: BackendHeap,
@@ -117,6 +130,9 @@ export function instantiateOnHeap<Exports extends object>(
   if (module === null) {
     return null;
   }
+  if (failedLinks.has(module)) {
+    return null;
+  }
 
   let byModule = instances.get(heap.memory);
   if (byModule === undefined) {
@@ -125,9 +141,17 @@ export function instantiateOnHeap<Exports extends object>(
   }
   let exports = byModule.get(base64);
   if (exports === undefined) {
-    exports = new WebAssembly.Instance(module, {
-      env: { memory: heap.memory },
-    }).exports;
+    try {
+      exports = new WebAssembly.Instance(module, {
+        env: { memory: heap.memory },
+      }).exports;
+    } catch (error) {
+      if (!(error instanceof WebAssembly.LinkError)) {
+        throw error;
+      }
+      failedLinks.add(module);
+      return null;
+    }
     byModule.set(base64, exports);
   }
   return exports as Exports;

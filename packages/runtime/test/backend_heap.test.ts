@@ -39,8 +39,22 @@ describe('backendHeap', () => {
     x.dispose();
 
     expect(() => heap?.offsetOf(x)).toThrow(
-      'backendHeap: the tensor has no data in the WASM heap; it was disposed or belongs to another backend.',
+      'backendHeap: the tensor has no data in the WASM heap and none to move there; it was disposed.',
     );
+  });
+
+  it('moves data from the CPU backend first', async () => {
+    await initBackend({ backend: 'cpu' });
+    const x = tf.tensor1d([3, 4]);
+    await initBackend({ backend: 'wasm' });
+    const heap = backendHeap(tf.backend());
+    if (heap === null) {
+      throw new Error('no WASM heap');
+    }
+    const view = new Float32Array(heap.memory.buffer, heap.offsetOf(x), 2);
+
+    expect(Array.from(view)).toEqual([3, 4]);
+    x.dispose();
   });
 
   it('returns null for the CPU backend', async () => {
@@ -77,5 +91,22 @@ describe('instantiateOnHeap', () => {
     );
 
     expect(instantiateOnHeap(heap, broken)).toBeNull();
+  });
+
+  it('returns null for a module with other imports', () => {
+    const heap = backendHeap(tf.backend());
+    if (heap === null) {
+      throw new Error('no WASM heap');
+    }
+    // Imports the function env.f, which the heap does not provide.
+    const other = btoa(
+      String.fromCharCode(
+        ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+        ...[0x01, 0x04, 0x01, 0x60, 0x00, 0x00],
+        ...[0x02, 0x09, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x01, 0x66, 0x00, 0x00],
+      ),
+    );
+
+    expect(instantiateOnHeap(heap, other)).toBeNull();
   });
 });
