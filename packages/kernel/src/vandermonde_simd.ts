@@ -42,9 +42,9 @@ let simd: VandermondeExports | null | undefined;
 
 /**
  * Returns the WASM SIMD Vandermonde code, compiling it on first use, or null
- * where the runtime has no WASM SIMD. Its memory holds one channel's
- * matrices at a time, about 24 bytes per position plus 16 KiB at 32 modes,
- * and grows to the longest kernel so far.
+ * where the runtime has no WASM SIMD. Its memory contains one channel's
+ * matrices at a time, at most about 40 bytes per position plus 32 KiB at
+ * 32 modes, and grows to the longest kernel so far.
  */
 function simdModule(): VandermondeExports | null {
   if (simd === undefined) {

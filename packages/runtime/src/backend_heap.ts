@@ -71,8 +71,8 @@ export function backendHeap(backend: object): BackendHeap | null {
     malloc: (bytes) => malloc(bytes),
     free: (pointer) => free(pointer),
     offsetOf(info) {
-      // `get` of an id that this backend lacks asks the engine to move the
-      // data from the backend that holds it. For disposed data that move
+      // For an id that this backend lacks, `get` makes the engine move the
+      // data from the backend that has it. For disposed data that move
       // fails inside tfjs with an unrelated TypeError.
       let offset: number | undefined;
       try {

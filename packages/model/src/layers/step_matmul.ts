@@ -70,7 +70,7 @@ export class StepMatMul {
     this.sources = [];
   }
 
-  /** The weights joined along the output axis, [in, out]; call in a tidy. */
+  /** Joins the weights along the output axis, [in, out]; call it in a tidy. */
   private joined(): tf.Tensor2D {
     const weights = this.layers.map(({ weight }) => weight);
     return weights.length === 1
