@@ -35,6 +35,49 @@ const BLOCK = 32;
  */
 const FLUSH_SQUARED = 1e-300;
 
+/**
+ * |z^l|^2 below which the rest of a mode's sum is dropped, as the scalar
+ * code does: once |z^l| < 1e-30 the terms left are far below float32
+ * resolution.
+ */
+const NEGLIGIBLE_POWER_SQUARED = 1e-60;
+
+/**
+ * Returns the number of block rows a channel needs, even and at most
+ * `rows`: the rows up to the first one where every mode's |z^(BLOCK a)| is
+ * below 1e-30. Rows past it contribute nothing, so fast-decaying channels
+ * of long kernels cost their decay length, not L.
+ */
+function activeRows(
+  aBarRe: Float64Array,
+  aBarIm: Float64Array,
+  start: number,
+  modes: number,
+  rows: number,
+): number {
+  let needed = 0;
+  for (let n = start; n < start + modes; n++) {
+    const zr = aBarRe[n] as number;
+    const zi = aBarIm[n] as number;
+    const squared = zr * zr + zi * zi;
+    if (squared >= 1) {
+      return rows;
+    }
+    // |z|^(2 BLOCK a) <= 1e-60 from a = log(1e-60) / (BLOCK log |z|^2) on.
+    const decayed =
+      squared === 0
+        ? 1
+        : Math.ceil(
+            Math.log(NEGLIGIBLE_POWER_SQUARED) / (BLOCK * Math.log(squared)),
+          ) + 1;
+    needed = Math.max(needed, decayed);
+    if (needed >= rows) {
+      return rows;
+    }
+  }
+  return Math.min(rows, needed + (needed % 2));
+}
+
 const PAGE_BYTES = 65536;
 
 /** The instance, null where WASM SIMD does not compile, or not yet made. */
@@ -135,6 +178,7 @@ export function simdForward(
   const kernel = new Float64Array(channels * length);
 
   for (let h = 0; h < channels; h++) {
+    const active = activeRows(aBarRe, aBarIm, h * modes, modes, rows);
     for (let n = 0; n < padded; n++) {
       const index = h * modes + n;
       const real = n < modes;
@@ -163,7 +207,7 @@ export function simdForward(
       const bi = real ? (bBarIm[index] as number) : 0;
       let wr = cr * br - ci * bi;
       let wi = cr * bi + ci * br;
-      for (let a = 0; a < rows; a++) {
+      for (let a = 0; a < active; a++) {
         p[a * inner + n] = wr;
         p[a * inner + padded + n] = -wi;
         const nr = wr * pr - wi * pi;
@@ -176,9 +220,11 @@ export function simdForward(
       }
     }
 
-    module.matmul(pOffset, qOffset, kOffset, rows, inner, BLOCK);
+    module.matmul(pOffset, qOffset, kOffset, active, inner, BLOCK);
+    // The kernel stays 0 past the active rows.
     const offset = h * length;
-    for (let l = 0; l < length; l++) {
+    const end = Math.min(length, active * BLOCK);
+    for (let l = 0; l < end; l++) {
       kernel[offset + l] = 2 * (k[l] as number);
     }
   }
@@ -239,8 +285,10 @@ export function simdPowerSums(
   const beforeIm = new Float64Array(padded);
 
   for (let h = 0; h < channels; h++) {
-    g.set(dKernel.subarray(h * length, (h + 1) * length));
-    g.fill(0, length);
+    const active = activeRows(aBarRe, aBarIm, h * modes, modes, rows);
+    const used = Math.min(length, active * BLOCK);
+    g.set(dKernel.subarray(h * length, h * length + used));
+    g.fill(0, used, active * BLOCK);
 
     for (let n = 0; n < padded; n++) {
       const index = h * modes + n;
@@ -275,7 +323,7 @@ export function simdPowerSums(
       beforeIm[n] = previousIm;
     }
 
-    module.matmul(gOffset, bOffset, cOffset, rows, BLOCK, cols);
+    module.matmul(gOffset, bOffset, cOffset, active, BLOCK, cols);
 
     for (let n = 0; n < modes; n++) {
       const zBr = blockRe[n] as number;
@@ -291,7 +339,7 @@ export function simdPowerSums(
       let si = 0;
       let tr = 0;
       let ti = 0;
-      for (let a = 0; a < rows; a++) {
+      for (let a = 0; a < active; a++) {
         const row = a * cols;
         const g1r = c[row + n] as number;
         const g1i = c[row + padded + n] as number;
