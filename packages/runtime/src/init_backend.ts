@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { patchTransposedMatMul } from './fast_transposed_matmul.js';
 import { RuntimeError } from './runtime_error.js';
-import { patchSharedIdentity } from './shared_identity.js';
+import { patchSharedDataKernels } from './shared_data_kernels.js';
 
 /** A tfjs backend that `initBackend` can set up. */
 export type BackendName = 'wasm' | 'cpu';
@@ -102,7 +102,7 @@ export async function initBackend(
     silenceCpuBanner();
   } else {
     patchTransposedMatMul();
-    patchSharedIdentity();
+    patchSharedDataKernels();
   }
   return tf;
 }

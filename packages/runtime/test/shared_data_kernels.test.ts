@@ -3,7 +3,7 @@ import { backendHeap, initBackend } from '../src/index.js';
 
 const tf = await initBackend({ backend: 'wasm' });
 
-describe('Identity on the WASM backend', () => {
+describe('Identity and Cast on the WASM backend', () => {
   it('shares the data of a cloned tensor', () => {
     const x = tf.tensor1d([1, 2, 3]);
     const copy = tf.clone(x);
@@ -46,6 +46,26 @@ describe('Identity on the WASM backend', () => {
       expect(Math.abs((values[i] ?? 0) - value)).toBeLessThan(1e-5);
     });
     tf.dispose([x, dx]);
+  });
+
+  it('shares data in a cast to the same dtype', () => {
+    const x = tf.tensor1d([1.5, 2.5]);
+    const same = tf.cast(x, 'float32');
+    const heap = backendHeap(tf.backend());
+
+    expect(heap?.offsetOf(same)).toBe(heap?.offsetOf(x));
+    tf.dispose([x, same]);
+  });
+
+  it('still converts in a cast to another dtype', () => {
+    const x = tf.tensor1d([1.5, -2.5]);
+    const converted = tf.cast(x, 'int32');
+    const heap = backendHeap(tf.backend());
+
+    expect(heap?.offsetOf(converted)).not.toBe(heap?.offsetOf(x));
+    expect(converted.dtype).toBe('int32');
+    expect(Array.from(converted.dataSync())).toEqual([1, -2]);
+    tf.dispose([x, converted]);
   });
 
   it('still copies string tensors', () => {
