@@ -40,6 +40,12 @@ export interface DiscreteModes {
   bBarIm: Float64Array;
 }
 
+/**
+ * |Abar^l|^2 below which the rest of a mode's kernel sum is dropped: once
+ * |Abar^l| < 1e-30 the terms left are far below float32 resolution.
+ */
+export const NEGLIGIBLE_POWER_SQUARED = 1e-60;
+
 /** ln(Number.MAX_VALUE), rounded: Math.exp overflows to Infinity above it. */
 const MAX_LOG = 709.78;
 

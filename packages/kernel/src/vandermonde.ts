@@ -1,4 +1,8 @@
-import type { DiscreteModes, ModeValues } from './modes.js';
+import {
+  type DiscreteModes,
+  type ModeValues,
+  NEGLIGIBLE_POWER_SQUARED,
+} from './modes.js';
 import type { Discretization } from './params.js';
 import {
   type PowerSums,
@@ -19,9 +23,6 @@ export interface ParamGradients {
   /** [H * M * 2] */
   b: Float64Array;
 }
-
-/** |Abar^l|^2 below which the rest of a mode's sum is dropped. */
-const NEGLIGIBLE_POWER_SQUARED = 1e-60;
 
 /** Positions between two checks of the decay of a mode. */
 const DECAY_CHECK_INTERVAL = 32;
@@ -151,7 +152,7 @@ export function vandermondeBackward(
   return chainToParams(values, method, sums);
 }
 
-/** The power sums of `vandermondeBackward` in scalar JavaScript. */
+/** Computes the power sums of `vandermondeBackward` in scalar JavaScript. */
 export function scalarPowerSums(
   values: ModeValues,
   discrete: DiscreteModes,

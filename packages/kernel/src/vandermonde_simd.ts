@@ -1,4 +1,9 @@
-import type { DiscreteModes, ModeValues } from './modes.js';
+import { compileModule } from '@s4d/runtime';
+import {
+  type DiscreteModes,
+  type ModeValues,
+  NEGLIGIBLE_POWER_SQUARED,
+} from './modes.js';
 import { vandermondeModuleBase64 } from './wasm/vandermonde_module.js';
 
 /** The per-mode power sums S and T of the kernel's gradient, [H * M] each. */
@@ -34,13 +39,6 @@ const BLOCK = 32;
  * terms dropped are far below float32 resolution.
  */
 const FLUSH_SQUARED = 1e-300;
-
-/**
- * |z^l|^2 below which the rest of a mode's sum is dropped, as the scalar
- * code does: once |z^l| < 1e-30 the terms left are far below float32
- * resolution.
- */
-const NEGLIGIBLE_POWER_SQUARED = 1e-60;
 
 /**
  * Returns the number of block rows a channel needs, even and at most
@@ -91,23 +89,17 @@ let simd: VandermondeExports | null | undefined;
  */
 function simdModule(): VandermondeExports | null {
   if (simd === undefined) {
-    try {
-      const bytes = Uint8Array.from(atob(vandermondeModuleBase64), (char) =>
-        char.charCodeAt(0),
-      );
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
-      simd = instance.exports as unknown as VandermondeExports;
-    } catch (error) {
-      if (!(error instanceof WebAssembly.CompileError)) {
-        throw error;
-      }
-      simd = null;
-    }
+    const module = compileModule(vandermondeModuleBase64);
+    simd =
+      module === null
+        ? null
+        : (new WebAssembly.Instance(module)
+            .exports as unknown as VandermondeExports);
   }
   return simd;
 }
 
-/** Whether `simdForward` and `simdPowerSums` can run here. */
+/** Tells whether `simdForward` and `simdPowerSums` can run here. */
 export function hasSimdVandermonde(): boolean {
   return simdModule() !== null;
 }
@@ -132,15 +124,16 @@ function allocate(module: VandermondeExports, floats: number[]): number[] {
   return offsets;
 }
 
-/** The number of rows of the blocked matrices: even, for the matmul. */
+/** Returns the number of rows of the blocked matrices, even for the matmul. */
 function blockRows(length: number): number {
   const rows = Math.ceil(length / BLOCK);
   return rows + (rows % 2);
 }
 
 /**
- * The kernel `K[h, l] = 2 * Re(sum_n W[h, n] * Abar[h, n]^l)`, [H * length],
- * with W = C * Bbar, as one float64 matrix product per channel in WASM SIMD.
+ * Computes the kernel `K[h, l] = 2 * Re(sum_n W[h, n] * Abar[h, n]^l)`,
+ * [H * length], with W = C * Bbar, as one float64 matrix product per channel
+ * in WASM SIMD.
  * Returns null where the runtime has no WASM SIMD.
  *
  * With l = BLOCK * a + b, `z^l = z^(BLOCK a) * z^b`, so
@@ -232,7 +225,7 @@ export function simdForward(
 }
 
 /**
- * The power sums `S = sum_l dK[l] * z^l` and
+ * Computes the power sums `S = sum_l dK[l] * z^l` and
  * `T = sum_l l * dK[l] * z^(l-1)` of every mode (z = Abar), with one
  * float64 matrix product per channel in WASM SIMD. Returns null where the
  * runtime has no WASM SIMD.

@@ -100,20 +100,14 @@ const instances = new WeakMap<WebAssembly.Memory, Map<string, object>>();
 const failedLinks = new WeakSet<WebAssembly.Module>();
 
 /**
- * Instantiates a WASM module that imports `env.memory` on the backend's
- * memory, once per module and memory, and returns its exports. Returns null
- * when the module does not compile here, for example where the runtime has
- * no WASM SIMD, or needs imports other than `env.memory`, so the caller can
- * fall back to JavaScript.
+ * Compiles a WASM module from base64-encoded bytes, once per text, or
+ * returns null when it does not compile here, for example where the runtime
+ * has no WASM SIMD.
  *
- * @param heap The heap from `backendHeap`.
  * @param base64 The module's bytes, base64-encoded.
  * @throws DOMException if `base64` is not valid base64.
  */
-export function instantiateOnHeap<Exports extends object>(
-  heap: BackendHeap,
-  base64: string,
-): Exports | null {
+export function compileModule(base64: string): WebAssembly.Module | null {
   let module = modules.get(base64);
   if (module === undefined) {
     try {
@@ -127,6 +121,25 @@ export function instantiateOnHeap<Exports extends object>(
     }
     modules.set(base64, module);
   }
+  return module;
+}
+
+/**
+ * Instantiates a WASM module that imports `env.memory` on the backend's
+ * memory, once per module and memory, and returns its exports. Returns null
+ * when the module does not compile here (see `compileModule`) or needs
+ * imports other than `env.memory`, so the caller can fall back to
+ * JavaScript.
+ *
+ * @param heap The heap from `backendHeap`.
+ * @param base64 The module's bytes, base64-encoded.
+ * @throws DOMException if `base64` is not valid base64.
+ */
+export function instantiateOnHeap<Exports extends object>(
+  heap: BackendHeap,
+  base64: string,
+): Exports | null {
+  const module = compileModule(base64);
   if (module === null) {
     return null;
   }

@@ -1,6 +1,7 @@
 export {
   type BackendHeap,
   backendHeap,
+  compileModule,
   instantiateOnHeap,
 } from './backend_heap.js';
 export {

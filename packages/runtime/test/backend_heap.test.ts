@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { backendHeap, initBackend, instantiateOnHeap } from '../src/index.js';
+import {
+  backendHeap,
+  compileModule,
+  initBackend,
+  instantiateOnHeap,
+} from '../src/index.js';
 
 const tf = await initBackend({ backend: 'wasm' });
 
@@ -64,6 +69,23 @@ describe('backendHeap', () => {
     } finally {
       await initBackend({ backend: 'wasm' });
     }
+  });
+});
+
+describe('compileModule', () => {
+  it('compiles each text once', () => {
+    const first = compileModule(READ_FIRST_WORD);
+
+    expect(first).toBeInstanceOf(WebAssembly.Module);
+    expect(compileModule(READ_FIRST_WORD)).toBe(first);
+  });
+
+  it('returns null for bytes that do not compile', () => {
+    const broken = btoa(
+      String.fromCharCode(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 7),
+    );
+
+    expect(compileModule(broken)).toBeNull();
   });
 });
 
