@@ -42,7 +42,7 @@ const release = new FinalizationRegistry<() => void>((free) => free());
  * [batch, H, M, 2], or null on any backend or runtime where that code cannot
  * run, so the caller falls back to `runRecurrence`.
  *
- * @param modes The cached modes of the parameters; the step table of Abar,
+ * @param modes The cached modes of the parameters. The step table of Abar,
  *   Bbar and C is built once per modes object and kept with it.
  * @param inputs d [H], state [batch, H, M, 2] and u [batch, H] or
  *   [batch, 1, H]; y gets the shape of u.

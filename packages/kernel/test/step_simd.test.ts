@@ -94,7 +94,7 @@ describe('ssmStep on the WASM backend (WASM SIMD loop)', () => {
   });
 
   it('moves tensors made on the CPU backend', async () => {
-    const made = await onCpu(() => {
+    const cpuInputs = await onCpu(() => {
       const params = initSsmParams({ channels: 3, stateSize: 4, seed: 8 });
       const state = tf.zeros([1, 3, 2, 2]) as SsmState;
       const ut = tf.ones([1, 3]) as Tensor2D;
@@ -103,10 +103,20 @@ describe('ssmStep on the WASM backend (WASM SIMD loop)', () => {
       tf.dispose([step.y, step.state]);
       return { params, state, ut, expected };
     });
-    const { y, state: next } = ssmStep(made.state, made.ut, made.params);
+    const { y, state: next } = ssmStep(
+      cpuInputs.state,
+      cpuInputs.ut,
+      cpuInputs.params,
+    );
 
-    expect(maxDifference(y.dataSync(), made.expected)).toBeLessThan(1e-6);
-    tf.dispose([y, next, made.state, made.ut, ...Object.values(made.params)]);
+    expect(maxDifference(y.dataSync(), cpuInputs.expected)).toBeLessThan(1e-6);
+    tf.dispose([
+      y,
+      next,
+      cpuInputs.state,
+      cpuInputs.ut,
+      ...Object.values(cpuInputs.params),
+    ]);
   });
 
   it('rejects a disposed state', () => {

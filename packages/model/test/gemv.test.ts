@@ -86,12 +86,12 @@ describe('gemvInference', () => {
     });
   }
 
-  it('is not offered for a column count that is not a multiple of 4', async () => {
+  it('skips columns not a multiple of 4', async () => {
     await initBackend({ backend: 'wasm' });
     expect(canGemv(6)).toBe(false);
   });
 
-  it('is not offered on the CPU backend', async () => {
+  it('is unavailable on the CPU backend', async () => {
     await initBackend({ backend: 'cpu' });
     expect(canGemv(8)).toBe(false);
     await initBackend({ backend: 'wasm' });

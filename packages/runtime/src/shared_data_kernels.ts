@@ -9,11 +9,10 @@ interface RefCountedBackend {
 
 /**
  * Replaces the WASM backend's Identity kernel, and its Cast kernel for a
- * cast to the same dtype, which both copy their input, with kernels that
- * share the input's data and count one more reference to it, as the
- * backend's own Reshape and the CPU backend's Identity and Cast do. tfjs
- * never writes into the data of an existing tensor, so the two tensors
- * cannot be told apart.
+ * cast to the same dtype, which both copy their input. The new kernels share
+ * the input's data and count one more reference to it, as the backend's own
+ * Reshape and the CPU backend's Identity and Cast do. tfjs never writes into
+ * the data of an existing tensor, so the two tensors cannot be told apart.
  *
  * tfjs's tape clones every tensor that a gradient needs later, and its
  * gradients cast to float32 what already is float32. For a small S4D model

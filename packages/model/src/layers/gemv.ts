@@ -3,10 +3,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { gemvModuleBase64 } from '../wasm/gemv_module.js';
 
 // At batch 1 a streaming step multiplies one row by every weight matrix, so
-// it reads every weight once. For the default model's 13 products, tfjs's
-// WASM matMul took 1.34 ms per step and the WASM SIMD loop of
-// `wasm/gemv.wat`, which reads packed weights in one sequential pass where
-// they lie in the backend's heap, 1.08 ms (2-core AMD EPYC, quiet host).
+// it reads every weight once. The WASM SIMD loop of `wasm/gemv.wat` reads
+// packed weights in one sequential pass where they lie in the backend's
+// heap. For the default model's 13 products it took 1.08 ms per step, and
+// tfjs's WASM matMul 1.34 ms (2-core AMD EPYC, quiet host).
 
 const GEMV = 'S4dGemvInference';
 
@@ -67,7 +67,7 @@ if (tf.getKernel(GEMV, 'wasm') === undefined) {
 }
 
 /**
- * Whether `gemvInference` can run on the active backend for `outputs`
+ * Tells whether `gemvInference` can run on the active backend for `outputs`
  * output columns: on the WASM backend with WASM SIMD, for a multiple of 4.
  */
 export function canGemv(outputs: number): boolean {

@@ -28,8 +28,9 @@ interface CpuBackendIo {
 /**
  * Allocates an output, lets `fill` write it from the input values, and
  * returns it. On WASM the inputs are read and the output written where they
- * lie in the backend's heap, with no copies; the input views are taken after
- * the output is allocated, which can grow the heap and detach older views.
+ * lie in the backend's heap, with no copies. The input views are taken after
+ * the output is allocated, because that can grow the heap and detach older
+ * views.
  * The input views may alias backend memory, so `fill` must not write them.
  */
 function output(
