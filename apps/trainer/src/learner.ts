@@ -147,13 +147,21 @@ export class Learner {
     return { loss, size: batch.size, grads: result };
   }
 
-  /** Evaluates on a whole set in batches of `batchSize`, without dropout. */
-  evaluate(set: SequenceSet, batchSize: number): EvalMetrics {
+  /**
+   * Evaluates in batches of `batchSize`, without dropout, on the sequences
+   * `[range.start, range.end)` of a set (by default all of them).
+   */
+  evaluate(
+    set: SequenceSet,
+    batchSize: number,
+    range: { start: number; end: number } = { start: 0, end: set.count },
+  ): EvalMetrics {
     const tf = this.tf;
+    const count = Math.max(0, range.end - range.start);
     let lossSum = 0;
     let correct = 0;
-    for (let start = 0; start < set.count; start += batchSize) {
-      const size = Math.min(batchSize, set.count - start);
+    for (let start = range.start; start < range.end; start += batchSize) {
+      const size = Math.min(batchSize, range.end - start);
       const indices = Array.from({ length: size }, (_, i) => start + i);
       const batch = gatherBatch(set, indices);
       const [lossValue, predicted] = tf.tidy(() => {
@@ -183,9 +191,9 @@ export class Learner {
       lossValue.dispose();
       predicted.dispose();
     }
-    const metrics: EvalMetrics = { loss: lossSum / Math.max(1, set.count) };
+    const metrics: EvalMetrics = { loss: lossSum / Math.max(1, count) };
     if (this.task === 'classification') {
-      metrics.accuracy = correct / Math.max(1, set.count);
+      metrics.accuracy = correct / Math.max(1, count);
     }
     return metrics;
   }

@@ -3,9 +3,9 @@ import type { TrainingConfig } from './config.js';
 import type { Tf } from './contracts.js';
 import { gatherBatch, type SplitDataset } from './data/dataset.js';
 import { DivergenceError } from './errors.js';
-import type { EvalMetrics, Gradients, Learner } from './learner.js';
+import type { EvalMetrics, Learner } from './learner.js';
 import type { EvalRecord, MetricsLog } from './metrics.js';
-import { AdamW } from './optim/adamw.js';
+import { AdamW, type ParameterGroup } from './optim/adamw.js';
 import { clipByGlobalNorm } from './optim/clip.js';
 import { learningRateFactor } from './optim/schedule.js';
 import type { Progress } from './progress.js';
@@ -35,14 +35,42 @@ export interface CheckpointStore {
   save(state: TrainingState, best: boolean): Promise<string>;
 }
 
+/** The outcome of one training step. */
+export interface StepResult {
+  /** Mean loss of the batch. */
+  loss: number;
+  /** Number of sequences in the batch. */
+  size: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+}
+
 /**
- * Computes the loss and gradients of one batch: the learner directly in one
- * process, or worker threads that each take a share (`startWorkerPool`).
+ * Runs the steps and evaluations of `train`: the learner in this process
+ * (the default), or worker threads that each keep a replica
+ * (`startWorkerPool`).
  */
-export type GradientEngine = (
-  indices: Int32Array,
-  dropoutSeed: number,
-) => Promise<Gradients>;
+export interface StepEngine {
+  /** Takes the learner's parameters and the optimizer's state, once first. */
+  load(optimizer: AdamW): Promise<void>;
+  /**
+   * Computes the gradients of a batch, clips them by `gradClipNorm` and
+   * applies one AdamW update with the schedule's `factor`. Makes no update
+   * when the loss is not finite.
+   */
+  step(
+    indices: Int32Array,
+    dropoutSeed: number,
+    factor: number,
+  ): Promise<StepResult>;
+  /** Evaluates on the held-out set in batches of `batchSize`. */
+  evaluate(batchSize: number): Promise<EvalMetrics>;
+  /**
+   * Writes the engine's parameters and optimizer state into the learner and
+   * the optimizer, before a checkpoint is saved from them.
+   */
+  store(optimizer: AdamW): Promise<void>;
+}
 
 /** Inputs of `train`. */
 export interface TrainOptions {
@@ -57,7 +85,8 @@ export interface TrainOptions {
   resume?: TrainingState | undefined;
   /** Set `requested` to stop after the current step with a checkpoint. */
   stop?: { requested: boolean };
-  engine?: GradientEngine | undefined;
+  /** The engine that runs steps; by default the learner in this process. */
+  engine?: StepEngine | undefined;
 }
 
 /** The outcome of `train`. */
@@ -107,31 +136,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { tf, learner, data, config, metrics, store, progress } = options;
   const { stepsPerEpoch, totalSteps } = stepCounts(config, data.train.count);
   const parameters = learner.parameters();
-  const groups = learner.parameterGroups();
   const optimizer = new AdamW(tf, parameters, {
-    groups: [
-      {
-        names: groups.ssm,
-        learningRate: config.ssmLearningRate,
-        weightDecay: config.ssmWeightDecay,
-      },
-      {
-        names: groups.other,
-        learningRate: config.learningRate,
-        weightDecay: config.weightDecay,
-      },
-    ],
+    groups: optimizerGroups(config, learner.parameterGroups()),
   });
-
-  const engine: GradientEngine =
-    options.engine ??
-    (async (indices, dropoutSeed) =>
-      learner.computeGradients(
-        gatherBatch(data.train, indices),
-        data.train.length,
-        data.train.features,
-        dropoutSeed,
-      ));
+  const engine = options.engine ?? localEngine(options, optimizer);
 
   let step = 0;
   let bestMetric: number | undefined;
@@ -140,6 +148,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     step = options.resume.step;
     bestMetric = options.resume.bestMetric;
   }
+  await engine.load(optimizer);
 
   const losses: number[] = [];
   let order: Int32Array | undefined;
@@ -150,8 +159,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
   let sequences = 0;
 
-  const evaluate = (): EvalRecord => {
-    const result = learner.evaluate(data.test, config.batchSize);
+  const evaluate = async (): Promise<EvalRecord> => {
+    const result = await engine.evaluate(config.batchSize);
     finalEval = result;
     const record: EvalRecord = {
       kind: 'eval',
@@ -182,6 +191,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         best = true;
       }
     }
+    await engine.store(optimizer);
     lastCheckpoint = await store.save(
       {
         step,
@@ -211,19 +221,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       );
 
       const dropoutSeed = deriveSeed(config.seed, DROPOUT_STREAM + step);
-      const { loss, grads, size } = await engine(indices, dropoutSeed);
-      if (!Number.isFinite(loss)) {
-        tf.dispose([...grads.values()]);
-        throw new DivergenceError(step + 1, loss);
-      }
-      const clipped = clipByGlobalNorm(tf, grads, config.gradClipNorm ?? 0);
       const factor = learningRateFactor(step, {
         schedule: config.schedule,
         warmupSteps: config.warmupSteps,
         totalSteps,
       });
-      optimizer.apply(clipped.grads, factor);
-      tf.dispose([...clipped.grads.values()]);
+      const { loss, size, gradNorm } = await engine.step(
+        indices,
+        dropoutSeed,
+        factor,
+      );
+      if (!Number.isFinite(loss)) {
+        throw new DivergenceError(step + 1, loss);
+      }
 
       step++;
       sequences += size;
@@ -235,7 +245,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         step,
         epoch,
         loss,
-        gradNorm: clipped.norm,
+        gradNorm,
         learningRate: factor * config.learningRate,
         sequencesPerSecond,
       });
@@ -243,7 +253,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
       const last = step === totalSteps;
       const evalDue = last || step % config.evalInterval === 0;
-      const record = evalDue ? evaluate() : undefined;
+      const record = evalDue ? await evaluate() : undefined;
       const stopping = options.stop?.requested === true;
       if (last || stopping || step % config.checkpointInterval === 0) {
         await checkpoint(record);
@@ -270,6 +280,54 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     bestMetric,
     sequencesPerSecond: sequences / Math.max(seconds, 1e-9),
     lastCheckpoint,
+  };
+}
+
+/**
+ * The optimizer's two groups: the SSM parameters with `ssmLearningRate` and
+ * `ssmWeightDecay`, and the rest with `learningRate` and `weightDecay`.
+ */
+export function optimizerGroups(
+  config: TrainingConfig,
+  groups: { ssm: string[]; other: string[] },
+): ParameterGroup[] {
+  return [
+    {
+      names: groups.ssm,
+      learningRate: config.ssmLearningRate,
+      weightDecay: config.ssmWeightDecay,
+    },
+    {
+      names: groups.other,
+      learningRate: config.learningRate,
+      weightDecay: config.weightDecay,
+    },
+  ];
+}
+
+/** Runs the steps on the learner and optimizer of this process. */
+function localEngine(options: TrainOptions, optimizer: AdamW): StepEngine {
+  const { tf, learner, data, config } = options;
+  return {
+    load: async () => undefined,
+    store: async () => undefined,
+    evaluate: async (batchSize) => learner.evaluate(data.test, batchSize),
+    step: async (indices, dropoutSeed, factor) => {
+      const { loss, size, grads } = learner.computeGradients(
+        gatherBatch(data.train, indices),
+        data.train.length,
+        data.train.features,
+        dropoutSeed,
+      );
+      if (!Number.isFinite(loss)) {
+        tf.dispose([...grads.values()]);
+        return { loss, size, gradNorm: Number.NaN };
+      }
+      const clipped = clipByGlobalNorm(tf, grads, config.gradClipNorm ?? 0);
+      optimizer.apply(clipped.grads, factor);
+      tf.dispose([...clipped.grads.values()]);
+      return { loss, size, gradNorm: clipped.norm };
+    },
   };
 }
 

@@ -9,6 +9,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { disposeCheckpoint, loadCheckpoint } from '@s4d/serialize';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import type { MetricsRecord, TrainRecord } from '../src/metrics.js';
@@ -59,6 +60,50 @@ function trainLosses(runDir: string): number[] {
     .map((line) => JSON.parse(line) as MetricsRecord)
     .filter((record): record is TrainRecord => record.kind === 'train')
     .map((record) => record.loss);
+}
+
+/**
+ * Starts the trainer in a child process, sends it Ctrl-C once its metrics
+ * file has `lines` lines, and returns its exit status.
+ *
+ * @param args The command line; it must name a `--run-dir`.
+ */
+async function interruptAfter(
+  args: string[],
+  lines: number,
+): Promise<number | null> {
+  const runDir = args[args.indexOf('--run-dir') + 1] as string;
+  const child = spawn(process.execPath, [entry, ...args], { stdio: 'ignore' });
+  const exit = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => resolve(code));
+  });
+  const metricsPath = join(runDir, 'metrics.jsonl');
+  while (
+    !existsSync(metricsPath) ||
+    readFileSync(metricsPath, 'utf8').split('\n').length < lines
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  child.kill('SIGINT');
+  return exit;
+}
+
+/** The parameters and optimizer state of a run's last checkpoint, by name. */
+async function finalState(runDir: string): Promise<Map<string, Float32Array>> {
+  const folder = join(runDir, 'checkpoints');
+  const last = readdirSync(folder).sort().at(-1) as string;
+  const checkpoint = await loadCheckpoint(join(folder, last));
+  const values = new Map<string, Float32Array>();
+  for (const [prefix, tensors] of [
+    ['model', checkpoint.parameters],
+    ['optimizer', checkpoint.optimizerState],
+  ] as const) {
+    for (const [name, tensor] of tensors) {
+      values.set(`${prefix}.${name}`, tensor.dataSync() as Float32Array);
+    }
+  }
+  disposeCheckpoint(checkpoint);
+  return values;
 }
 
 function summary(runDir: string) {
@@ -112,25 +157,7 @@ describe('train command', () => {
     expect(await runQuiet([...args, '--run-dir', whole])).toBe(0);
 
     const parted = join(dir, 'parted');
-    const child = spawn(
-      process.execPath,
-      [entry, ...args, '--run-dir', parted],
-      {
-        stdio: 'ignore',
-      },
-    );
-    const exit = new Promise<number | null>((resolve) => {
-      child.on('exit', (code) => resolve(code));
-    });
-    const metricsPath = join(parted, 'metrics.jsonl');
-    while (
-      !existsSync(metricsPath) ||
-      readFileSync(metricsPath, 'utf8').split('\n').length < 5
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    child.kill('SIGINT');
-    const code = await exit;
+    const code = await interruptAfter([...args, '--run-dir', parted], 5);
     const stoppedAt = trainLosses(parted).length;
 
     expect(code).toBe(130);
@@ -166,37 +193,100 @@ describe('train command with workers', () => {
     actual.forEach((loss, i) => {
       expect(Math.abs(loss - (expected[i] as number))).toBeLessThan(1e-5);
     });
+    const evalOne = summary(one).finalEval;
+    const evalTwo = summary(two).finalEval;
+    expect(Math.abs(evalTwo.loss - evalOne.loss)).toBeLessThan(1e-5);
+    expect(evalTwo.accuracy).toBe(evalOne.accuracy);
+
+    const stateOne = await finalState(one);
+    const stateTwo = await finalState(two);
+    expect([...stateTwo.keys()]).toEqual([...stateOne.keys()]);
+    for (const [name, values] of stateOne) {
+      const other = stateTwo.get(name) as Float32Array;
+      const worst = Math.max(
+        ...values.map((value, i) => Math.abs(value - (other[i] as number))),
+      );
+      expect(worst, name).toBeLessThan(1e-5);
+    }
   }, 120_000);
 
+  it('resumes a two-worker run after Ctrl-C with the same losses', async () => {
+    const long = [
+      ...SMALL,
+      '--epochs',
+      '30',
+      '--checkpoint-interval',
+      '1000',
+      '--workers',
+      '2',
+    ];
+    const whole = join(dir, 'whole-two');
+    expect(await runQuiet([...long, '--run-dir', whole])).toBe(0);
+
+    const parted = join(dir, 'parted-two');
+    expect(await interruptAfter([...long, '--run-dir', parted], 5)).toBe(130);
+    const stoppedAt = trainLosses(parted).length;
+    expect(stoppedAt).toBeLessThan(180);
+    expect(await runQuiet(['--resume', parted])).toBe(0);
+
+    const expected = trainLosses(whole);
+    const actual = trainLosses(parted);
+    expect(actual).toHaveLength(expected.length);
+    const worst = Math.max(
+      ...actual.map((loss, i) => Math.abs(loss - (expected[i] as number))),
+    );
+    expect(worst).toBeLessThanOrEqual(1e-6);
+  }, 180_000);
+
   it('stops when a worker throws', async () => {
-    process.env[FAULT_VARIABLE] = '1:3';
+    const { status, errors, runDir } = await runFaulty('1:3', 'faulty-worker');
+
+    expect(status).toBe(1);
+    expect(errors).toContain('Worker 1 failed: injected fault at step 3');
+    expect(readdirSync(join(runDir, 'checkpoints'))).toEqual([
+      'checkpoint-000000002.safetensors',
+    ]);
+  }, 120_000);
+
+  it('stops without hanging when a worker thread exits', async () => {
+    const { status, errors, runDir } = await runFaulty(
+      '0:3:exit',
+      'exited-worker',
+    );
+
+    expect(status).toBe(1);
+    expect(errors).toContain('Worker 0 failed: exited with code 3');
+    expect(readdirSync(join(runDir, 'checkpoints'))).toEqual([
+      'checkpoint-000000002.safetensors',
+    ]);
+  }, 120_000);
+
+  /** Runs two workers with a checkpoint every 2 steps and an injected fault. */
+  async function runFaulty(fault: string, name: string) {
+    process.env[FAULT_VARIABLE] = fault;
     const errors: string[] = [];
     const spy = vi.spyOn(console, 'error').mockImplementation((text) => {
       errors.push(String(text));
     });
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    const runDir = join(dir, 'faulty-worker');
-    const status = await main([
-      ...args,
-      '--workers',
-      '2',
-      '--checkpoint-interval',
-      '2',
-      '--run-dir',
-      runDir,
-    ]);
-    delete process.env[FAULT_VARIABLE];
-    spy.mockRestore();
-    log.mockRestore();
-
-    expect(status).toBe(1);
-    expect(errors.join('\n')).toContain(
-      'Worker 1 failed: injected fault at request 3',
-    );
-    expect(readdirSync(join(runDir, 'checkpoints'))).toEqual([
-      'checkpoint-000000002.safetensors',
-    ]);
-  }, 120_000);
+    const runDir = join(dir, name);
+    try {
+      const status = await main([
+        ...args,
+        '--workers',
+        '2',
+        '--checkpoint-interval',
+        '2',
+        '--run-dir',
+        runDir,
+      ]);
+      return { status, errors: errors.join('\n'), runDir };
+    } finally {
+      delete process.env[FAULT_VARIABLE];
+      spy.mockRestore();
+      log.mockRestore();
+    }
+  }
 });
 
 /** 120 rows of two noisy sine features; the class is the sign of the next `a`. */

@@ -117,6 +117,7 @@ export async function trainCommand(
       config,
       { ...learner.model.config },
       learner.parameters(),
+      data.test.count,
     );
     log.info(`data-parallel: ${workers} worker threads`);
   }

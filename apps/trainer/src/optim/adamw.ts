@@ -11,7 +11,14 @@ export interface ParameterGroup {
   weightDecay: number;
 }
 
-/** Options of `AdamW`; the betas and epsilon are the usual defaults. */
+/** The usual betas and epsilon of Adam, which `AdamW` and `FlatAdamW` use. */
+export const ADAMW_DEFAULTS = {
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+} as const;
+
+/** Options of `AdamW`; the betas and epsilon default to `ADAMW_DEFAULTS`. */
 export interface AdamWOptions {
   groups: ParameterGroup[];
   beta1?: number;
@@ -49,9 +56,9 @@ export class AdamW {
     private readonly parameters: Map<string, tfc.Variable>,
     options: AdamWOptions,
   ) {
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.epsilon = options.epsilon ?? 1e-8;
+    this.beta1 = options.beta1 ?? ADAMW_DEFAULTS.beta1;
+    this.beta2 = options.beta2 ?? ADAMW_DEFAULTS.beta2;
+    this.epsilon = options.epsilon ?? ADAMW_DEFAULTS.epsilon;
     this.groups = options.groups;
 
     const seen = new Set<string>();

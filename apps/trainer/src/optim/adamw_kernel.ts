@@ -24,25 +24,32 @@ export interface AdamWUpdateAttrs {
  * Writes the update of every element in float64. One kernel call replaces
  * the 12 elementwise tfjs ops per parameter that an op composition needs,
  * whose dispatch cost dominated the optimizer step for small models.
+ *
+ * The outputs may be the inputs themselves: each element is read before it
+ * is written.
  */
-function update(
+export function adamwUpdate(
   attrs: AdamWUpdateAttrs,
-  [parameter, m, v, grad]: Float32Array[],
-  [nextParameter, nextM, nextV]: Float32Array[],
+  parameter: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  grad: Float32Array,
+  nextParameter: Float32Array,
+  nextM: Float32Array,
+  nextV: Float32Array,
 ): void {
   const { beta1, beta2, epsilon, correction1, correction2 } = attrs;
   const { learningRate, weightDecay } = attrs;
   const decay = 1 - learningRate * weightDecay;
-  const size = (parameter as Float32Array).length;
+  const size = parameter.length;
   for (let i = 0; i < size; i++) {
-    const g = (grad as Float32Array)[i] as number;
-    const mi = beta1 * ((m as Float32Array)[i] as number) + (1 - beta1) * g;
-    const vi = beta2 * ((v as Float32Array)[i] as number) + (1 - beta2) * g * g;
+    const g = grad[i] as number;
+    const mi = beta1 * (m[i] as number) + (1 - beta1) * g;
+    const vi = beta2 * (v[i] as number) + (1 - beta2) * g * g;
     const step = mi / correction1 / (Math.sqrt(vi / correction2) + epsilon);
-    (nextParameter as Float32Array)[i] =
-      ((parameter as Float32Array)[i] as number) * decay - learningRate * step;
-    (nextM as Float32Array)[i] = mi;
-    (nextV as Float32Array)[i] = vi;
+    nextParameter[i] = (parameter[i] as number) * decay - learningRate * step;
+    nextM[i] = mi;
+    nextV[i] = vi;
   }
 }
 
@@ -70,16 +77,35 @@ const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     const outputs = [0, 1, 2].map(() => heap.makeOutput(shape, 'float32'));
     const view = (info: tf.TensorInfo) =>
       new Float32Array(heap.memory.buffer, heap.offsetOf(info), size);
-    update(settings, infos.map(view), outputs.map(view));
+    const [parameterIn, mIn, vIn, gradIn] = infos.map(view);
+    const [parameterOut, mOut, vOut] = outputs.map(view);
+    adamwUpdate(
+      settings,
+      parameterIn as Float32Array,
+      mIn as Float32Array,
+      vIn as Float32Array,
+      gradIn as Float32Array,
+      parameterOut as Float32Array,
+      mOut as Float32Array,
+      vOut as Float32Array,
+    );
     return outputs;
   }
 
   const cpu = backend as unknown as CpuBackend;
+  const [parameterIn, mIn, vIn, gradIn] = infos.map(
+    (info) => cpu.readSync(info.dataId) as Float32Array,
+  );
   const values = [0, 1, 2].map(() => new Float32Array(size));
-  update(
+  adamwUpdate(
     settings,
-    infos.map((info) => cpu.readSync(info.dataId) as Float32Array),
-    values,
+    parameterIn as Float32Array,
+    mIn as Float32Array,
+    vIn as Float32Array,
+    gradIn as Float32Array,
+    values[0] as Float32Array,
+    values[1] as Float32Array,
+    values[2] as Float32Array,
   );
   return values.map((array) => cpu.makeTensorInfo(shape, 'float32', array));
 };

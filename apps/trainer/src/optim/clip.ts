@@ -31,14 +31,23 @@ export function clipByGlobalNorm(
   maxNorm: number,
 ): { grads: Map<string, tfc.Tensor>; norm: number } {
   const norm = globalNorm(tf, grads);
-  if (maxNorm <= 0 || !(norm > maxNorm)) {
+  const scale = clipFactor(norm, maxNorm);
+  if (scale === 1) {
     return { grads, norm };
   }
-  const scale = maxNorm / norm;
   const clipped = new Map<string, tfc.Tensor>();
   for (const [name, grad] of grads) {
     clipped.set(name, tf.mul(grad, scale));
     grad.dispose();
   }
   return { grads: clipped, norm };
+}
+
+/**
+ * Returns the factor that clipping by `maxNorm` puts on gradients of global
+ * norm `norm`: `maxNorm / norm` when the norm exceeds `maxNorm`, else 1. A
+ * `maxNorm` of 0 or less turns clipping off.
+ */
+export function clipFactor(norm: number, maxNorm: number): number {
+  return maxNorm > 0 && norm > maxNorm ? maxNorm / norm : 1;
 }

@@ -1,19 +1,39 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { initBackend } from '@s4d/runtime';
+import { backendHeap, initBackend } from '@s4d/runtime';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { buildLearner, loadDataset } from '../cli/setup.js';
+import type { Tf } from '../contracts.js';
 import { gatherBatch } from '../data/dataset.js';
+import type { Learner } from '../learner.js';
+import { clipFactor } from '../optim/clip.js';
+import {
+  FlatAdamW,
+  type FlatSlice,
+  type FlatState,
+} from '../optim/flat_adamw.js';
+import { optimizerGroups } from '../trainer.js';
+import { Barrier } from './barrier.js';
 import {
   FAULT_VARIABLE,
+  SHARE_FIELDS,
   type StepRequest,
   type WorkerReply,
+  type WorkerRequest,
   type WorkerSetup,
 } from './protocol.js';
 
+/** A parameter's variable and its place in the flat buffers. */
+interface ReplicaSlice extends FlatSlice {
+  variable: tfc.Variable;
+}
+
 /**
  * The entry point of a data-parallel worker thread. It keeps a replica of
- * the learner and the training set, and for each request computes the
- * gradients of its share of the batch into its slot of the shared buffer.
+ * the learner and the data set. In each step it writes the gradients of its
+ * share of the batch into its slot of the shared buffer; then the workers
+ * average the slots, clip and apply one AdamW update to the shared state,
+ * each on its own part, and every worker copies the new parameters into its
+ * replica, so the replicas stay identical.
  */
 async function run(): Promise<void> {
   const port = parentPort;
@@ -33,55 +53,42 @@ async function run(): Promise<void> {
       data.outputs,
       setup.config.seed,
     );
-    const variables = learner.parameters();
-    const sharedParameters = new Float32Array(setup.parameters);
-    const total = sharedParameters.length;
-    const slot = new Float32Array(
-      setup.gradients,
-      setup.index * total * Float32Array.BYTES_PER_ELEMENT,
-      total,
-    );
-
+    const replica = new Replica(tf, learner, setup);
     const fault = parseFault(process.env[FAULT_VARIABLE], setup.index);
-    let requests = 0;
+    let steps = 0;
 
-    port.on('message', (request: StepRequest) => {
+    port.on('message', (request: WorkerRequest) => {
       try {
-        requests++;
-        if (requests === fault) {
-          throw new Error(
-            `injected fault at request ${requests} (${FAULT_VARIABLE})`,
-          );
+        if (request.type === 'step') {
+          steps++;
+          const injected =
+            steps === fault.step
+              ? () => {
+                  if (fault.exit) {
+                    process.exit(3);
+                  }
+                  throw new Error(
+                    `injected fault at step ${steps} (${FAULT_VARIABLE})`,
+                  );
+                }
+              : undefined;
+          reply(replica.step(request, data, injected));
+        } else if (request.type === 'load') {
+          replica.load(request.iterations);
+          reply({ type: 'loaded' });
+        } else if (request.type === 'save') {
+          reply({ type: 'saved', iterations: replica.save() });
+        } else {
+          const metrics = learner.evaluate(data.test, request.batchSize, {
+            start: request.start,
+            end: request.end,
+          });
+          reply({
+            type: 'evaluated',
+            ...metrics,
+            count: request.end - request.start,
+          });
         }
-        if (request.syncParameters) {
-          let offset = 0;
-          for (const name of setup.names) {
-            const variable = variables.get(name) as tfc.Variable;
-            const values = sharedParameters.slice(
-              offset,
-              offset + variable.size,
-            );
-            const tensor = tf.tensor(values, variable.shape);
-            variable.assign(tensor);
-            tensor.dispose();
-            offset += variable.size;
-          }
-        }
-        const batch = gatherBatch(data.train, request.indices);
-        const { loss, size, grads } = learner.computeGradients(
-          batch,
-          data.train.length,
-          data.train.features,
-          request.dropoutSeed,
-        );
-        let offset = 0;
-        for (const name of setup.names) {
-          const grad = grads.get(name) as tfc.Tensor;
-          slot.set(grad.dataSync() as Float32Array, offset);
-          offset += grad.size;
-        }
-        tf.dispose([...grads.values()]);
-        reply({ type: 'gradients', loss, size });
       } catch (error) {
         reply({ type: 'error', message: (error as Error).message });
       }
@@ -92,16 +99,224 @@ async function run(): Promise<void> {
   }
 }
 
+/** A worker's learner, its views of the shared buffers and its part. */
+class Replica {
+  private readonly slices: ReplicaSlice[] = [];
+  /** The elements `[start, end)` that this worker averages and updates. */
+  private readonly start: number;
+  private readonly end: number;
+  private readonly state: FlatState;
+  /** The averaged gradient; this worker fills its own part. */
+  private readonly average: Float32Array;
+  private readonly slots: Float32Array[];
+  private readonly shares: Float64Array;
+  private readonly barrier: Barrier;
+  private readonly optimizer: FlatAdamW;
+  private iterations = 0;
+
+  constructor(
+    private readonly tf: Tf,
+    private readonly learner: Learner,
+    private readonly setup: WorkerSetup,
+  ) {
+    const variables = learner.parameters();
+    let total = 0;
+    for (const name of setup.names) {
+      const variable = variables.get(name) as tfc.Variable;
+      this.slices.push({ name, offset: total, size: variable.size, variable });
+      total += variable.size;
+    }
+    const part = Math.ceil(total / setup.workers);
+    this.start = Math.min(total, setup.index * part);
+    this.end = Math.min(total, this.start + part);
+
+    const all = new Float32Array(setup.state);
+    this.state = {
+      parameters: all.subarray(0, total),
+      m: all.subarray(total, 2 * total),
+      v: all.subarray(2 * total, 3 * total),
+    };
+    this.average = new Float32Array(total);
+    const bytes = total * Float32Array.BYTES_PER_ELEMENT;
+    this.slots = Array.from(
+      { length: setup.workers },
+      (_, index) => new Float32Array(setup.gradients, index * bytes, total),
+    );
+    this.shares = new Float64Array(setup.shares);
+    this.barrier = new Barrier(new Int32Array(setup.barrier), setup.workers);
+    this.optimizer = new FlatAdamW(
+      this.slices,
+      optimizerGroups(setup.config, learner.parameterGroups()),
+    );
+  }
+
+  /** Takes the parameters from the state buffer and the update count. */
+  load(iterations: number): void {
+    this.iterations = iterations;
+    this.writeVariables();
+  }
+
+  /** Returns the update count; the state buffer is current between steps. */
+  save(): number {
+    return this.iterations;
+  }
+
+  /**
+   * Computes this worker's gradients, then, with the other workers, averages
+   * them, clips them and applies the update, each worker on its part of the
+   * state, with barriers between the stages.
+   *
+   * @param fault Called before the gradients, to inject a failure.
+   */
+  step(
+    request: StepRequest,
+    data: ReturnType<typeof loadDataset>,
+    fault?: () => void,
+  ): WorkerReply {
+    const index = this.setup.index;
+    fault?.();
+    this.computeGradients(request, data);
+    this.barrier.arrive();
+
+    let size = 0;
+    let lossSum = 0;
+    for (let worker = 0; worker < this.setup.workers; worker++) {
+      const share = this.shares[SHARE_FIELDS * worker + 1] as number;
+      if (share > 0) {
+        lossSum += share * (this.shares[SHARE_FIELDS * worker] as number);
+        size += share;
+      }
+    }
+    const loss = lossSum / size;
+    if (!Number.isFinite(loss)) {
+      return { type: 'stepped', loss, size, gradNorm: Number.NaN };
+    }
+
+    this.shares[SHARE_FIELDS * index + 2] = this.averagePart(size);
+    this.barrier.arrive();
+
+    let squares = 0;
+    for (let worker = 0; worker < this.setup.workers; worker++) {
+      squares += this.shares[SHARE_FIELDS * worker + 2] as number;
+    }
+    const gradNorm = Math.sqrt(squares);
+    const scale = clipFactor(gradNorm, this.setup.config.gradClipNorm ?? 0);
+    if (scale !== 1) {
+      for (let i = this.start; i < this.end; i++) {
+        this.average[i] = (this.average[i] as number) * scale;
+      }
+    }
+    this.iterations++;
+    this.optimizer.apply(
+      this.state,
+      this.average,
+      request.factor,
+      this.iterations,
+      this.start,
+      this.end,
+    );
+    this.barrier.arrive();
+
+    this.writeVariables();
+    return { type: 'stepped', loss, size, gradNorm };
+  }
+
+  /** Writes this worker's gradients into its slot, its loss and its size. */
+  private computeGradients(
+    request: StepRequest,
+    data: ReturnType<typeof loadDataset>,
+  ): void {
+    const index = this.setup.index;
+    const slot = this.slots[index] as Float32Array;
+    let loss = 0;
+    let size = 0;
+    if (request.indices.length > 0) {
+      const result = this.learner.computeGradients(
+        gatherBatch(data.train, request.indices),
+        data.train.length,
+        data.train.features,
+        request.dropoutSeed,
+      );
+      // Copies straight from the backend's memory where it can: a dataSync
+      // copy per gradient would allocate and collect about P floats a step.
+      const heap = backendHeap(this.tf.backend());
+      for (const { name, offset, size } of this.slices) {
+        const grad = result.grads.get(name) as tfc.Tensor;
+        slot.set(
+          heap === null
+            ? (grad.dataSync() as Float32Array)
+            : new Float32Array(heap.memory.buffer, heap.offsetOf(grad), size),
+          offset,
+        );
+      }
+      this.tf.dispose([...result.grads.values()]);
+      loss = result.loss;
+      size = result.size;
+    }
+    this.shares[SHARE_FIELDS * index] = loss;
+    this.shares[SHARE_FIELDS * index + 1] = size;
+  }
+
+  /**
+   * Writes this worker's part of the mean of the slots, weighted by share
+   * size and summed in float64 in worker order.
+   *
+   * @returns The part's sum of squares, for the global norm.
+   */
+  private averagePart(size: number): number {
+    const slots: Float32Array[] = [];
+    const weights: number[] = [];
+    this.slots.forEach((slot, worker) => {
+      const share = this.shares[SHARE_FIELDS * worker + 1] as number;
+      if (share > 0) {
+        slots.push(slot);
+        weights.push(share / size);
+      }
+    });
+    const average = this.average;
+    let squares = 0;
+    for (let i = this.start; i < this.end; i++) {
+      let sum = 0;
+      for (let k = 0; k < slots.length; k++) {
+        sum +=
+          (weights[k] as number) * ((slots[k] as Float32Array)[i] as number);
+      }
+      average[i] = sum;
+      const rounded = average[i] as number;
+      squares += rounded * rounded;
+    }
+    return squares;
+  }
+
+  /** Assigns the state buffer's parameters to the learner's variables. */
+  private writeVariables(): void {
+    const tf = this.tf;
+    for (const { offset, size, variable } of this.slices) {
+      const values = tf.tensor(
+        this.state.parameters.subarray(offset, offset + size),
+        variable.shape,
+      );
+      variable.assign(values);
+      values.dispose();
+    }
+  }
+}
+
 /**
- * Reads the fault-injection variable, `<worker index>:<request number>`,
- * which makes that worker throw at that request so tests can check how a
- * failing worker stops a run.
+ * Reads the fault-injection variable, `<worker index>:<step>[:exit]`.
  *
- * @returns The request number that throws for this worker, or 0 for none.
+ * @returns The step that fails for this worker (0 for none) and whether the
+ *   thread exits instead of throwing.
  */
-function parseFault(value: string | undefined, index: number): number {
-  const match = /^(\d+):(\d+)$/.exec(value ?? '');
-  return match !== null && Number(match[1]) === index ? Number(match[2]) : 0;
+function parseFault(
+  value: string | undefined,
+  index: number,
+): { step: number; exit: boolean } {
+  const match = /^(\d+):(\d+)(:exit)?$/.exec(value ?? '');
+  if (match === null || Number(match[1]) !== index) {
+    return { step: 0, exit: false };
+  }
+  return { step: Number(match[2]), exit: match[3] !== undefined };
 }
 
 await run();

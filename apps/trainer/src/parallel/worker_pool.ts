@@ -3,34 +3,45 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import type { TrainingConfig } from '../config.js';
 import type { Tf } from '../contracts.js';
 import { TrainerError } from '../errors.js';
-import type { Gradients } from '../learner.js';
-import type { GradientEngine } from '../trainer.js';
-import type { StepRequest, WorkerReply, WorkerSetup } from './protocol.js';
+import type { EvalMetrics } from '../learner.js';
+import type { AdamW } from '../optim/adamw.js';
+import type { StepEngine } from '../trainer.js';
+import { BARRIER_LENGTH, Barrier } from './barrier.js';
+import {
+  SHARE_FIELDS,
+  type WorkerReply,
+  type WorkerRequest,
+  type WorkerSetup,
+} from './protocol.js';
 
 /** The worker entry point, compiled; the same path from `src/` and `dist/`. */
 const WORKER_URL = new URL('../../dist/parallel/worker.js', import.meta.url);
 
-/** A set of worker threads that compute gradients in parallel. */
+/** A set of worker threads that train replicas of the learner. */
 export interface WorkerPool {
-  /** Computes the averaged gradients of a batch, split across the workers. */
-  engine: GradientEngine;
+  /** Runs the steps and evaluations of `train` on the workers. */
+  engine: StepEngine;
   /** Stops the workers. */
   close(): Promise<void>;
 }
 
 /**
  * Starts `count` worker threads, each with its own tfjs WASM backend, its own
- * copy of the training set and a replica of the learner, and returns an
- * engine for `train`.
+ * copy of the data set, a replica of the learner and its own optimizer
+ * state, and returns an engine for `train`.
  *
- * Each step the main thread writes its parameters into a shared buffer, each
- * worker copies them into its replica, computes the gradients of its
- * contiguous share of the batch and writes them into its slot of a second
- * shared buffer. The engine returns their average weighted by share size,
- * which is the gradient of the whole batch's mean loss, so the main
- * thread's update is the single-process one up to float32 rounding.
+ * A step sends each worker a contiguous share of the batch. Each worker
+ * writes its gradients into its slot of a shared buffer and waits at a
+ * barrier; then every worker averages the slots weighted by share size (the
+ * gradient of the whole batch's mean loss), clips it and applies the same
+ * AdamW update to its replica. The replicas stay identical without a
+ * parameter broadcast, and the main thread does no work per step.
+ * `store` copies worker 0's parameters and moments into the main thread's
+ * learner and optimizer for checkpoints; evaluation splits the held-out set
+ * across the workers.
  *
  * @param parameters The main thread's learner parameters, in buffer order.
+ * @param testCount Number of sequences in the held-out set.
  * @throws TrainerError naming the worker if one fails to start.
  */
 export async function startWorkerPool(
@@ -39,6 +50,7 @@ export async function startWorkerPool(
   config: TrainingConfig,
   modelConfig: Record<string, unknown>,
   parameters: Map<string, tfc.Variable>,
+  testCount: number,
 ): Promise<WorkerPool> {
   const names = [...parameters.keys()];
   const total = names.reduce(
@@ -46,20 +58,32 @@ export async function startWorkerPool(
     0,
   );
   const bytes = Float32Array.BYTES_PER_ELEMENT;
-  const sharedParameters = new SharedArrayBuffer(total * bytes);
-  const sharedGradients = new SharedArrayBuffer(count * total * bytes);
-  const parameterView = new Float32Array(sharedParameters);
-  const gradientViews = Array.from(
-    { length: count },
-    (_, index) =>
-      new Float32Array(sharedGradients, index * total * bytes, total),
+  const sharedState = new SharedArrayBuffer(3 * total * bytes);
+  const sharedBarrier = new SharedArrayBuffer(
+    BARRIER_LENGTH * Int32Array.BYTES_PER_ELEMENT,
   );
+  const state = new Float32Array(sharedState);
+  const barrier = new Barrier(new Int32Array(sharedBarrier), count);
+
+  const setupBase = {
+    workers: count,
+    config,
+    modelConfig,
+    names,
+    state: sharedState,
+    gradients: new SharedArrayBuffer(count * total * bytes),
+    shares: new SharedArrayBuffer(
+      SHARE_FIELDS * count * Float64Array.BYTES_PER_ELEMENT,
+    ),
+    barrier: sharedBarrier,
+  };
 
   const workers: Worker[] = [];
   const pending = new Map<number, (reply: WorkerReply) => void>();
   let failure: TrainerError | undefined;
   const fail = (index: number, reason: string) => {
     failure ??= new TrainerError(`Worker ${index} failed: ${reason}`);
+    barrier.abort();
     for (const resolve of pending.values()) {
       resolve({ type: 'error', message: reason });
     }
@@ -68,14 +92,7 @@ export async function startWorkerPool(
 
   const ready: Promise<void>[] = [];
   for (let index = 0; index < count; index++) {
-    const setup: WorkerSetup = {
-      index,
-      config,
-      modelConfig,
-      names,
-      parameters: sharedParameters,
-      gradients: sharedGradients,
-    };
+    const setup: WorkerSetup = { ...setupBase, index };
     const worker = new Worker(WORKER_URL, { workerData: setup });
     workers.push(worker);
     worker.on('error', (error) => fail(index, error.message));
@@ -86,34 +103,28 @@ export async function startWorkerPool(
     });
     ready.push(
       new Promise((resolve, reject) => {
+        const refuse = (reason: string) =>
+          reject(
+            new TrainerError(`Worker ${index} failed to start: ${reason}`),
+          );
         worker.once('message', (reply: WorkerReply) => {
           if (reply.type === 'ready') {
             resolve();
           } else {
-            reject(
-              new TrainerError(
-                `Worker ${index} failed to start: ${reply.type === 'error' ? reply.message : reply.type}`,
-              ),
-            );
+            refuse(reply.type === 'error' ? reply.message : reply.type);
           }
         });
-        worker.once('error', (error) =>
-          reject(
-            new TrainerError(
-              `Worker ${index} failed to start: ${error.message}`,
-            ),
-          ),
-        );
-        worker.once('exit', (code) =>
-          reject(
-            new TrainerError(
-              `Worker ${index} failed to start: exited with code ${code}`,
-            ),
-          ),
-        );
+        worker.once('error', (error) => refuse(error.message));
+        worker.once('exit', (code) => refuse(`exited with code ${code}`));
       }),
     );
     worker.on('message', (reply: WorkerReply) => {
+      if (reply.type === 'error') {
+        // Aborts the barrier at once: the other workers may be waiting there
+        // for this one.
+        fail(index, reply.message);
+        return;
+      }
       const resolve = pending.get(index);
       if (resolve !== undefined) {
         pending.delete(index);
@@ -123,6 +134,7 @@ export async function startWorkerPool(
   }
 
   const close = async () => {
+    barrier.abort();
     await Promise.all(workers.map((worker) => worker.terminate()));
   };
   try {
@@ -132,70 +144,153 @@ export async function startWorkerPool(
     throw error;
   }
 
-  const engine: GradientEngine = async (indices, dropoutSeed) => {
+  /**
+   * Sends one request per worker (`undefined` skips a worker) and returns
+   * the replies in worker order.
+   *
+   * @throws TrainerError naming the first worker that failed.
+   */
+  const ask = async (
+    requests: (WorkerRequest | undefined)[],
+  ): Promise<WorkerReply[]> => {
     if (failure !== undefined) {
       throw failure;
     }
-    let offset = 0;
-    for (const name of names) {
-      const variable = parameters.get(name) as tfc.Variable;
-      parameterView.set(variable.dataSync() as Float32Array, offset);
-      offset += variable.size;
-    }
-
-    const share = Math.ceil(indices.length / count);
-    const replies: Promise<{ index: number; reply: WorkerReply }>[] = [];
-    for (let index = 0; index < count; index++) {
-      const shard = indices.slice(index * share, (index + 1) * share);
-      if (shard.length === 0) {
-        continue;
+    const replies = await Promise.all(
+      requests.map((request, index) =>
+        request === undefined
+          ? undefined
+          : new Promise<WorkerReply>((resolve) => {
+              pending.set(index, resolve);
+              (workers[index] as Worker).postMessage(request);
+            }),
+      ),
+    );
+    replies.forEach((reply, index) => {
+      if (reply?.type === 'error') {
+        failure ??= new TrainerError(
+          `Worker ${index} failed: ${reply.message}`,
+        );
       }
-      replies.push(
-        new Promise((resolve) => {
-          pending.set(index, (reply) => resolve({ index, reply }));
-          const request: StepRequest = {
-            type: 'step',
-            indices: shard,
-            dropoutSeed,
-            syncParameters: true,
-          };
-          (workers[index] as Worker).postMessage(request);
-        }),
+    });
+    if (failure !== undefined) {
+      barrier.abort();
+      throw failure;
+    }
+    return replies.filter((reply) => reply !== undefined);
+  };
+  const all = (request: WorkerRequest) => ask(workers.map(() => request));
+
+  /** Splits `[0, length)` into one contiguous range per worker. */
+  const shares = (length: number, multiple = 1) => {
+    const share = multiple * Math.ceil(length / multiple / count);
+    return workers.map((_, index) => ({
+      start: Math.min(length, index * share),
+      end: Math.min(length, (index + 1) * share),
+    }));
+  };
+
+  const offsets = new Map<string, number>();
+  let offset = 0;
+  for (const name of names) {
+    offsets.set(name, offset);
+    offset += (parameters.get(name) as tfc.Variable).size;
+  }
+  const slice = (part: number, name: string) => {
+    const start = part * total + (offsets.get(name) as number);
+    const variable = parameters.get(name) as tfc.Variable;
+    return state.subarray(start, start + variable.size);
+  };
+
+  const engine: StepEngine = {
+    load: async (optimizer: AdamW) => {
+      const moments = optimizer.getState();
+      for (const name of names) {
+        const variable = parameters.get(name) as tfc.Variable;
+        slice(0, name).set(variable.dataSync() as Float32Array);
+        for (const [part, key] of [
+          [1, 'm'],
+          [2, 'v'],
+        ] as const) {
+          const moment = moments.get(`${name}.${key}`) as tfc.Tensor;
+          slice(part, name).set(moment.dataSync() as Float32Array);
+        }
+      }
+      tf.dispose([...moments.values()]);
+      await all({ type: 'load', iterations: optimizer.iterations });
+    },
+
+    step: async (indices, dropoutSeed, factor) => {
+      const replies = await ask(
+        shares(indices.length).map(({ start, end }) => ({
+          type: 'step',
+          indices: indices.slice(start, end),
+          dropoutSeed,
+          factor,
+        })),
       );
-    }
-    const results = await Promise.all(replies);
+      const first = replies[0];
+      if (first?.type !== 'stepped') {
+        throw new TrainerError(
+          `Worker 0 failed: unexpected reply ${first?.type ?? 'none'} to a step`,
+        );
+      }
+      return { loss: first.loss, size: first.size, gradNorm: first.gradNorm };
+    },
 
-    const sum = new Float64Array(total);
-    let size = 0;
-    let lossSum = 0;
-    for (const { index, reply } of results) {
-      if (reply.type !== 'gradients') {
-        const reason = reply.type === 'error' ? reply.message : reply.type;
-        failure ??= new TrainerError(`Worker ${index} failed: ${reason}`);
-        throw failure;
-      }
-      const view = gradientViews[index] as Float32Array;
-      for (let i = 0; i < total; i++) {
-        sum[i] = (sum[i] as number) + reply.size * (view[i] as number);
-      }
-      size += reply.size;
-      lossSum += reply.size * reply.loss;
-    }
+    evaluate: async (batchSize) => {
+      const replies = await ask(
+        shares(testCount, batchSize).map(({ start, end }) =>
+          end > start ? { type: 'evaluate', start, end, batchSize } : undefined,
+        ),
+      );
+      return combineMetrics(replies);
+    },
 
-    const grads = new Map<string, tfc.Tensor>();
-    offset = 0;
-    for (const name of names) {
-      const variable = parameters.get(name) as tfc.Variable;
-      const values = new Float32Array(variable.size);
-      for (let i = 0; i < variable.size; i++) {
-        values[i] = (sum[offset + i] as number) / size;
+    store: async (optimizer: AdamW) => {
+      const [reply] = await ask([{ type: 'save' }]);
+      if (reply?.type !== 'saved') {
+        throw new TrainerError(
+          `Worker 0 failed: unexpected reply ${reply?.type ?? 'none'} to a save`,
+        );
       }
-      grads.set(name, tf.tensor(values, variable.shape));
-      offset += variable.size;
-    }
-    const result: Gradients = { loss: lossSum / size, size, grads };
-    return result;
+      const moments = new Map<string, tfc.Tensor>();
+      for (const name of names) {
+        const variable = parameters.get(name) as tfc.Variable;
+        const values = tf.tensor(slice(0, name), variable.shape);
+        variable.assign(values);
+        values.dispose();
+        moments.set(`${name}.m`, tf.tensor(slice(1, name), variable.shape));
+        moments.set(`${name}.v`, tf.tensor(slice(2, name), variable.shape));
+      }
+      optimizer.setState(moments, reply.iterations);
+      tf.dispose([...moments.values()]);
+    },
   };
 
   return { engine, close };
+}
+
+/** Combines the workers' metrics on their parts of the held-out set. */
+function combineMetrics(replies: WorkerReply[]): EvalMetrics {
+  let count = 0;
+  let lossSum = 0;
+  let correct = 0;
+  let classified = false;
+  for (const reply of replies) {
+    if (reply.type !== 'evaluated') {
+      continue;
+    }
+    count += reply.count;
+    lossSum += reply.loss * reply.count;
+    if (reply.accuracy !== undefined) {
+      classified = true;
+      correct += Math.round(reply.accuracy * reply.count);
+    }
+  }
+  const metrics: EvalMetrics = { loss: lossSum / Math.max(1, count) };
+  if (classified) {
+    metrics.accuracy = correct / Math.max(1, count);
+  }
+  return metrics;
 }
