@@ -284,7 +284,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 }
 
 /**
- * The optimizer's two groups: the SSM parameters with `ssmLearningRate` and
+ * Returns the optimizer's two groups: the SSM parameters with `ssmLearningRate` and
  * `ssmWeightDecay`, and the rest with `learningRate` and `weightDecay`.
  */
 export function optimizerGroups(

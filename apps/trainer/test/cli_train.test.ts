@@ -63,6 +63,32 @@ function trainLosses(runDir: string): number[] {
 }
 
 /**
+ * Trains one run whole and one that Ctrl-C stops and `--resume` finishes,
+ * and checks that their training losses agree to 1e-6.
+ *
+ * @param name Prefix of the two run folders.
+ */
+async function expectResumeMatches(args: string[], name: string) {
+  const whole = join(dir, `${name}-whole`);
+  expect(await runQuiet([...args, '--run-dir', whole])).toBe(0);
+
+  const parted = join(dir, `${name}-parted`);
+  const code = await interruptAfter([...args, '--run-dir', parted], 5);
+  const stoppedAt = trainLosses(parted).length;
+  expect(code).toBe(130);
+  expect(stoppedAt).toBeLessThan(180);
+  expect(await runQuiet(['--resume', parted])).toBe(0);
+
+  const expected = trainLosses(whole);
+  const actual = trainLosses(parted);
+  expect(actual).toHaveLength(expected.length);
+  const worst = Math.max(
+    ...actual.map((loss, i) => Math.abs(loss - (expected[i] as number))),
+  );
+  expect(worst).toBeLessThanOrEqual(1e-6);
+}
+
+/**
  * Starts the trainer in a child process, sends it Ctrl-C once its metrics
  * file has `lines` lines, and returns its exit status.
  *
@@ -88,7 +114,7 @@ async function interruptAfter(
   return exit;
 }
 
-/** The parameters and optimizer state of a run's last checkpoint, by name. */
+/** Reads the parameters and optimizer state of a run's last checkpoint. */
 async function finalState(runDir: string): Promise<Map<string, Float32Array>> {
   const folder = join(runDir, 'checkpoints');
   const last = readdirSync(folder).sort().at(-1) as string;
@@ -152,25 +178,10 @@ describe('train command', () => {
   }, 60_000);
 
   it('resumes after Ctrl-C with the same losses', async () => {
-    const args = [...SMALL, '--epochs', '30', '--checkpoint-interval', '1000'];
-    const whole = join(dir, 'whole');
-    expect(await runQuiet([...args, '--run-dir', whole])).toBe(0);
-
-    const parted = join(dir, 'parted');
-    const code = await interruptAfter([...args, '--run-dir', parted], 5);
-    const stoppedAt = trainLosses(parted).length;
-
-    expect(code).toBe(130);
-    expect(stoppedAt).toBeLessThan(180);
-    expect(await runQuiet(['--resume', parted])).toBe(0);
-
-    const expected = trainLosses(whole);
-    const actual = trainLosses(parted);
-    expect(actual).toHaveLength(expected.length);
-    const worst = Math.max(
-      ...actual.map((loss, i) => Math.abs(loss - (expected[i] as number))),
+    await expectResumeMatches(
+      [...SMALL, '--epochs', '30', '--checkpoint-interval', '1000'],
+      'resumed',
     );
-    expect(worst).toBeLessThanOrEqual(1e-6);
   }, 120_000);
 });
 
@@ -211,31 +222,18 @@ describe('train command with workers', () => {
   }, 120_000);
 
   it('resumes a two-worker run after Ctrl-C with the same losses', async () => {
-    const long = [
-      ...SMALL,
-      '--epochs',
-      '30',
-      '--checkpoint-interval',
-      '1000',
-      '--workers',
-      '2',
-    ];
-    const whole = join(dir, 'whole-two');
-    expect(await runQuiet([...long, '--run-dir', whole])).toBe(0);
-
-    const parted = join(dir, 'parted-two');
-    expect(await interruptAfter([...long, '--run-dir', parted], 5)).toBe(130);
-    const stoppedAt = trainLosses(parted).length;
-    expect(stoppedAt).toBeLessThan(180);
-    expect(await runQuiet(['--resume', parted])).toBe(0);
-
-    const expected = trainLosses(whole);
-    const actual = trainLosses(parted);
-    expect(actual).toHaveLength(expected.length);
-    const worst = Math.max(
-      ...actual.map((loss, i) => Math.abs(loss - (expected[i] as number))),
+    await expectResumeMatches(
+      [
+        ...SMALL,
+        '--epochs',
+        '30',
+        '--checkpoint-interval',
+        '1000',
+        '--workers',
+        '2',
+      ],
+      'resumed-two',
     );
-    expect(worst).toBeLessThanOrEqual(1e-6);
   }, 180_000);
 
   it('stops when a worker throws', async () => {

@@ -97,7 +97,7 @@ describe('clipFactor', () => {
     expect(clipFactor(5, 1)).toBeCloseTo(0.2, 12);
   });
 
-  it('leaves a norm at or below the limit, and a limit of 0, alone', () => {
+  it('keeps small norms and a zero limit', () => {
     expect(clipFactor(1, 1)).toBe(1);
     expect(clipFactor(0.5, 1)).toBe(1);
     expect(clipFactor(5, 0)).toBe(1);

@@ -63,6 +63,26 @@ interface CpuBackend {
   ): tf.TensorInfo;
 }
 
+/** Calls `adamwUpdate` on inputs `[parameter, m, v, grad]` and three outputs. */
+function runUpdate(
+  settings: AdamWUpdateAttrs,
+  inputs: Float32Array[],
+  outputs: Float32Array[],
+): void {
+  const [parameter, m, v, grad] = inputs as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
+  const [nextParameter, nextM, nextV] = outputs as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
+  adamwUpdate(settings, parameter, m, v, grad, nextParameter, nextM, nextV);
+}
+
 const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { parameter, m, v, grad } = inputs as Record<string, tf.TensorInfo>;
   const infos = [parameter, m, v, grad] as tf.TensorInfo[];
@@ -77,35 +97,16 @@ const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     const outputs = [0, 1, 2].map(() => heap.makeOutput(shape, 'float32'));
     const view = (info: tf.TensorInfo) =>
       new Float32Array(heap.memory.buffer, heap.offsetOf(info), size);
-    const [parameterIn, mIn, vIn, gradIn] = infos.map(view);
-    const [parameterOut, mOut, vOut] = outputs.map(view);
-    adamwUpdate(
-      settings,
-      parameterIn as Float32Array,
-      mIn as Float32Array,
-      vIn as Float32Array,
-      gradIn as Float32Array,
-      parameterOut as Float32Array,
-      mOut as Float32Array,
-      vOut as Float32Array,
-    );
+    runUpdate(settings, infos.map(view), outputs.map(view));
     return outputs;
   }
 
   const cpu = backend as unknown as CpuBackend;
-  const [parameterIn, mIn, vIn, gradIn] = infos.map(
-    (info) => cpu.readSync(info.dataId) as Float32Array,
-  );
   const values = [0, 1, 2].map(() => new Float32Array(size));
-  adamwUpdate(
+  runUpdate(
     settings,
-    parameterIn as Float32Array,
-    mIn as Float32Array,
-    vIn as Float32Array,
-    gradIn as Float32Array,
-    values[0] as Float32Array,
-    values[1] as Float32Array,
-    values[2] as Float32Array,
+    infos.map((info) => cpu.readSync(info.dataId) as Float32Array),
+    values,
   );
   return values.map((array) => cpu.makeTensorInfo(shape, 'float32', array));
 };

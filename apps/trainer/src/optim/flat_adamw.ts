@@ -1,7 +1,7 @@
 import { ADAMW_DEFAULTS, type ParameterGroup } from './adamw.js';
 import { adamwUpdate } from './adamw_kernel.js';
 
-/** Where one parameter lies in a flat buffer of all parameters. */
+/** The place of one parameter in a flat buffer of all parameters. */
 export interface FlatSlice {
   name: string;
   /** Index of its first element. */

@@ -13,8 +13,8 @@ export class BarrierAbortedError extends Error {
 
 /**
  * A reusable barrier for `parties` worker threads over a shared
- * `Int32Array`, with `Atomics.wait`. The main thread never waits on it; it
- * can only abort it, so that workers waiting for a dead peer wake up.
+ * `Int32Array`, with `Atomics.wait`. The main thread is not a party: it
+ * aborts the barrier when a worker dies, so that the others wake up.
  */
 export class Barrier {
   /**

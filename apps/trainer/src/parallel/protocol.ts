@@ -23,7 +23,7 @@ export interface WorkerSetup {
   /**
    * Parameters, first moments and second moments end to end, `[3, P]`
    * float32. The workers update it together each step and copy the
-   * parameters into their replicas; the main thread loads and saves it.
+   * parameters into their replicas. The main thread loads and saves it.
    */
   state: SharedArrayBuffer;
   /** Gradients, one slot of `P` floats per worker: `[workers, P]`. */

@@ -30,9 +30,9 @@ interface ReplicaSlice extends FlatSlice {
 /**
  * The entry point of a data-parallel worker thread. It keeps a replica of
  * the learner and the data set. In each step it writes the gradients of its
- * share of the batch into its slot of the shared buffer; then the workers
+ * share of the batch into its slot of the shared buffer. Then the workers
  * average the slots, clip and apply one AdamW update to the shared state,
- * each on its own part, and every worker copies the new parameters into its
+ * each on its own part. Every worker copies the new parameters into its
  * replica, so the replicas stay identical.
  */
 async function run(): Promise<void> {
@@ -150,7 +150,7 @@ class Replica {
     );
   }
 
-  /** Takes the parameters from the state buffer and the update count. */
+  /** Copies the state buffer's parameters into the replica and sets the update count. */
   load(iterations: number): void {
     this.iterations = iterations;
     this.writeVariables();

@@ -32,10 +32,11 @@ export interface WorkerPool {
  *
  * A step sends each worker a contiguous share of the batch. Each worker
  * writes its gradients into its slot of a shared buffer and waits at a
- * barrier; then every worker averages the slots weighted by share size (the
- * gradient of the whole batch's mean loss), clips it and applies the same
- * AdamW update to its replica. The replicas stay identical without a
- * parameter broadcast, and the main thread does no work per step.
+ * barrier. Then each worker averages the slots weighted by share size (the
+ * gradient of the whole batch's mean loss) for its own part of a shared
+ * buffer of parameters and moments, clips that part and applies AdamW to
+ * it. Every worker copies the new parameters into its replica, so the
+ * replicas stay identical and the main thread does no work per step.
  * `store` copies worker 0's parameters and moments into the main thread's
  * learner and optimizer for checkpoints; evaluation splits the held-out set
  * across the workers.
@@ -103,7 +104,7 @@ export async function startWorkerPool(
     });
     ready.push(
       new Promise((resolve, reject) => {
-        const refuse = (reason: string) =>
+        const rejectStart = (reason: string) =>
           reject(
             new TrainerError(`Worker ${index} failed to start: ${reason}`),
           );
@@ -111,11 +112,11 @@ export async function startWorkerPool(
           if (reply.type === 'ready') {
             resolve();
           } else {
-            refuse(reply.type === 'error' ? reply.message : reply.type);
+            rejectStart(reply.type === 'error' ? reply.message : reply.type);
           }
         });
-        worker.once('error', (error) => refuse(error.message));
-        worker.once('exit', (code) => refuse(`exited with code ${code}`));
+        worker.once('error', (error) => rejectStart(error.message));
+        worker.once('exit', (code) => rejectStart(`exited with code ${code}`));
       }),
     );
     worker.on('message', (reply: WorkerReply) => {
