@@ -221,6 +221,25 @@ describe('train command with workers', () => {
     }
   }, 120_000);
 
+  it('matches one worker with three uneven shares', async () => {
+    // A batch of 16 splits into shares of 6, 6 and 4 sequences.
+    const one = join(dir, 'one-worker-uneven');
+    const three = join(dir, 'three-workers');
+    expect(await runQuiet([...args, '--workers', '1', '--run-dir', one])).toBe(
+      0,
+    );
+    expect(
+      await runQuiet([...args, '--workers', '3', '--run-dir', three]),
+    ).toBe(0);
+    const expected = trainLosses(one);
+    const actual = trainLosses(three);
+
+    expect(actual).toHaveLength(expected.length);
+    actual.forEach((loss, i) => {
+      expect(Math.abs(loss - (expected[i] as number))).toBeLessThan(1e-5);
+    });
+  }, 120_000);
+
   it('resumes a two-worker run after Ctrl-C with the same losses', async () => {
     await expectResumeMatches(
       [
