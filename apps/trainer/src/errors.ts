@@ -7,16 +7,20 @@ export class TrainerError extends Error {
   override name = 'TrainerError';
 }
 
-/** Raised when the loss becomes NaN or infinite; names the step. */
+/**
+ * Raised when the loss or the gradient norm becomes NaN or infinite; names
+ * the step and the quantity.
+ */
 export class DivergenceError extends TrainerError {
   override name = 'DivergenceError';
 
   constructor(
     readonly step: number,
-    readonly loss: number,
+    readonly value: number,
+    readonly quantity: 'training loss' | 'gradient norm' = 'training loss',
   ) {
     super(
-      `The training loss became ${loss} at step ${step}. The last good ` +
+      `The ${quantity} became ${value} at step ${step}. The last good ` +
         'checkpoint is kept in the run folder. Lower the learning rate or ' +
         'gradClipNorm and resume or start again.',
     );

@@ -56,7 +56,7 @@ export interface StepEngine {
   /**
    * Computes the gradients of a batch, clips them by `gradClipNorm` and
    * applies one AdamW update with the schedule's `factor`. Makes no update
-   * when the loss is not finite.
+   * when the loss or the gradient norm is not finite.
    */
   step(
     indices: Int32Array,
@@ -129,7 +129,8 @@ export function stepCounts(
  * each step's dropout masks are seeded by `(seed, step)`, so a run resumed
  * at any step sees the same batches and masks as an uninterrupted one.
  *
- * @throws DivergenceError when a loss is NaN or infinite; no update or
+ * @throws DivergenceError when a loss or a gradient norm is NaN or
+ *   infinite; no update or
  *   checkpoint is made from that step, so the last checkpoint stays good.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
@@ -234,6 +235,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (!Number.isFinite(loss)) {
         throw new DivergenceError(step + 1, loss);
       }
+      if (!Number.isFinite(gradNorm)) {
+        throw new DivergenceError(step + 1, gradNorm, 'gradient norm');
+      }
 
       step++;
       sequences += size;
@@ -324,7 +328,9 @@ function localEngine(options: TrainOptions, optimizer: AdamW): StepEngine {
         return { loss, size, gradNorm: Number.NaN };
       }
       const clipped = clipByGlobalNorm(tf, grads, config.gradClipNorm ?? 0);
-      optimizer.apply(clipped.grads, factor);
+      if (Number.isFinite(clipped.norm)) {
+        optimizer.apply(clipped.grads, factor);
+      }
       tf.dispose([...clipped.grads.values()]);
       return { loss, size, gradNorm: clipped.norm };
     },

@@ -162,6 +162,17 @@ describe('command-line errors', () => {
     );
   });
 
+  it('rejects more workers than the batch size', async () => {
+    const { status, stderr } = await runCli(
+      csvArgs(series, ['--batch-size', '4', '--workers', '5']),
+    );
+
+    expect(status).toBe(1);
+    expect(stderr).toContain(
+      '--workers 5 is more than --batch-size 4; each worker needs at least one sequence of the batch.',
+    );
+  });
+
   it('prints no stack trace without --verbose', async () => {
     const { stderr } = await runCli(csvArgs(join(dir, 'nope.csv')));
 

@@ -8,7 +8,12 @@ import type { TrainingConfig } from '../src/config.js';
 import type { SplitDataset } from '../src/data/dataset.js';
 import { Learner } from '../src/learner.js';
 import { MetricsLog } from '../src/metrics.js';
-import { stepCounts, type TrainingState, train } from '../src/trainer.js';
+import {
+  type StepEngine,
+  stepCounts,
+  type TrainingState,
+  train,
+} from '../src/trainer.js';
 import { buildFixtureModel } from './fixture_model.js';
 
 const tf = await initBackend();
@@ -57,6 +62,7 @@ async function run(
     data?: SplitDataset;
     resume?: TrainingState;
     stopAfter?: number;
+    engine?: StepEngine;
   } = {},
 ) {
   const data = options.data ?? makeData(32, 5);
@@ -97,6 +103,7 @@ async function run(
     },
     resume: options.resume,
     stop,
+    engine: options.engine,
   });
   return { result, saved, learner, metrics };
 }
@@ -162,6 +169,27 @@ describe('train', () => {
 
     await expect(run({ data })).rejects.toThrow(
       'The training loss became NaN at step 1.',
+    );
+  });
+
+  it('names the step where the gradient norm is infinite', async () => {
+    let updates = 0;
+    const engine: StepEngine = {
+      load: async () => undefined,
+      store: async () => undefined,
+      evaluate: async () => ({ loss: 1 }),
+      step: async () => {
+        updates++;
+        return {
+          loss: 0.5,
+          size: 16,
+          gradNorm: updates === 2 ? Number.POSITIVE_INFINITY : 1,
+        };
+      },
+    };
+
+    await expect(run({ engine })).rejects.toThrow(
+      'The gradient norm became Infinity at step 2.',
     );
   });
 

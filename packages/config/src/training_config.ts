@@ -53,7 +53,7 @@ export interface TrainingConfig {
   checkpointInterval: number;
   /** Checkpoints kept besides the best one. */
   keepCheckpoints: number;
-  /** Worker threads for data-parallel training, or `null` for one per core. */
+  /** Worker threads for data-parallel training, or `null` for one per logical CPU, at most the batch size. */
   workers: number | null;
   /** The model; `embedDim` may be absent, for the trainer to take from the data. */
   model: TrainingModelConfig;
@@ -146,7 +146,7 @@ const trainingObject = z.strictObject({
     .nullable()
     .default(null)
     .describe(
-      'Worker threads for data-parallel training, or null for one per core.',
+      'Worker threads for data-parallel training, or null for one per logical CPU, at most the batch size.',
     ),
   model: trainingModelConfigSchema.prefault({}),
   dataset: datasetConfigSchema.prefault(DEFAULT_DATASET),

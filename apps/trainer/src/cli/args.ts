@@ -81,7 +81,8 @@ Config overrides (each sets the config field named in brackets):
   --eval-interval N  --checkpoint-interval N  --keep-checkpoints N
   --checkpoint-dir DIR
   --workers N               worker threads that share each batch
-                            (default: one per core)
+                            (default: one per logical CPU, at most
+                            the batch size)
   --hidden-size N  --state-size N  --num-layers N  --dropout P
   --output last|mean [model.output]
 

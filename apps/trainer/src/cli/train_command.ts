@@ -108,7 +108,7 @@ export async function trainCommand(
   log.info(
     `model: ${parameterCount} parameters; ${totalSteps} steps of batch ${config.batchSize}; run folder ${runDir}`,
   );
-  const workers = config.workers ?? availableParallelism();
+  const workers = workerCount(config);
   let pool: WorkerPool | undefined;
   if (workers > 1) {
     pool = await startWorkerPool(
@@ -206,6 +206,25 @@ export async function trainCommand(
     `wrote ${join(runDir, RUN_FILES.metrics)}, ${join(runDir, RUN_FILES.plot)} and checkpoints in ${checkpointFolder}`,
   );
   return 0;
+}
+
+/**
+ * Returns `workers`, or by default one per logical CPU but no more than the
+ * batch has sequences, since a worker without a share only costs memory.
+ *
+ * @throws TrainerError if `workers` exceeds the batch size.
+ */
+export function workerCount(config: TrainingConfig): number {
+  if (config.workers === null || config.workers === undefined) {
+    return Math.min(availableParallelism(), config.batchSize);
+  }
+  if (config.workers > config.batchSize) {
+    throw new TrainerError(
+      `--workers ${config.workers} is more than --batch-size ${config.batchSize}; ` +
+        'each worker needs at least one sequence of the batch. Lower --workers or raise --batch-size.',
+    );
+  }
+  return config.workers;
 }
 
 function describeEval(

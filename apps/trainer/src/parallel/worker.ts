@@ -200,6 +200,9 @@ class Replica {
       squares += this.shares[SHARE_FIELDS * worker + 2] as number;
     }
     const gradNorm = Math.sqrt(squares);
+    if (!Number.isFinite(gradNorm)) {
+      return { type: 'stepped', loss, size, gradNorm };
+    }
     const scale = clipFactor(gradNorm, this.setup.config.gradClipNorm ?? 0);
     if (scale !== 1) {
       for (let i = this.start; i < this.end; i++) {

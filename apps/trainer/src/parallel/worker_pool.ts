@@ -5,6 +5,7 @@ import type { Tf } from '../contracts.js';
 import { TrainerError } from '../errors.js';
 import type { EvalMetrics } from '../learner.js';
 import type { AdamW } from '../optim/adamw.js';
+import { deriveSeed } from '../rng.js';
 import type { StepEngine } from '../trainer.js';
 import { BARRIER_LENGTH, Barrier } from './barrier.js';
 import {
@@ -37,9 +38,9 @@ export interface WorkerPool {
  * buffer of parameters and moments, clips that part and applies AdamW to
  * it. Every worker copies the new parameters into its replica, so the
  * replicas stay identical and the main thread does no work per step.
- * `store` copies worker 0's parameters and moments into the main thread's
- * learner and optimizer for checkpoints; evaluation splits the held-out set
- * across the workers.
+ * For checkpoints, `store` copies the shared parameters and moments into the
+ * main thread's learner and optimizer, with worker 0's update count.
+ * Evaluation splits the held-out set across the workers.
  *
  * @param parameters The main thread's learner parameters, in buffer order.
  * @param testCount Number of sequences in the held-out set.
@@ -82,6 +83,7 @@ export async function startWorkerPool(
   const workers: Worker[] = [];
   const pending = new Map<number, (reply: WorkerReply) => void>();
   let failure: TrainerError | undefined;
+  let closing = false;
   const fail = (index: number, reason: string) => {
     failure ??= new TrainerError(`Worker ${index} failed: ${reason}`);
     barrier.abort();
@@ -98,7 +100,7 @@ export async function startWorkerPool(
     workers.push(worker);
     worker.on('error', (error) => fail(index, error.message));
     worker.on('exit', (code) => {
-      if (code !== 0) {
+      if (!closing) {
         fail(index, `exited with code ${code}`);
       }
     });
@@ -135,6 +137,7 @@ export async function startWorkerPool(
   }
 
   const close = async () => {
+    closing = true;
     barrier.abort();
     await Promise.all(workers.map((worker) => worker.terminate()));
   };
@@ -226,7 +229,7 @@ export async function startWorkerPool(
         shares(indices.length).map(({ start, end }) => ({
           type: 'step',
           indices: indices.slice(start, end),
-          dropoutSeed,
+          dropoutSeed: shareSeed(dropoutSeed, start),
           factor,
         })),
       );
@@ -270,6 +273,15 @@ export async function startWorkerPool(
   };
 
   return { engine, close };
+}
+
+/**
+ * Returns the dropout seed of the share that starts at batch index `start`:
+ * the step's seed for the first share, and a seed derived from the start
+ * for the others, so that no two shares draw the same masks.
+ */
+export function shareSeed(dropoutSeed: number, start: number): number {
+  return start === 0 ? dropoutSeed : deriveSeed(dropoutSeed, start);
 }
 
 /** Combines the workers' metrics on their parts of the held-out set. */
