@@ -3,7 +3,11 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { AdamW, type ParameterGroup } from '../src/optim/adamw.js';
 import { clipFactor } from '../src/optim/clip.js';
-import { FlatAdamW, type FlatState } from '../src/optim/flat_adamw.js';
+import {
+  FlatAdamW,
+  type FlatState,
+  flatLayout,
+} from '../src/optim/flat_adamw.js';
 
 const tf = await initBackend();
 
@@ -89,6 +93,20 @@ describe('FlatAdamW', () => {
       () =>
         new FlatAdamW([...SLICES, { name: 'c', offset: 5, size: 1 }], GROUPS),
     ).toThrow('FlatAdamW: parameter "c" is in no group.');
+  });
+});
+
+describe('flatLayout', () => {
+  it('places parameters end to end', () => {
+    const sizes = new Map([
+      ['a', { size: 3 }],
+      ['b', { size: 2 }],
+    ]);
+
+    expect(flatLayout(['a', 'b'], sizes)).toEqual({
+      slices: SLICES,
+      total: 5,
+    });
   });
 });
 

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { parseTrainingConfig } from '@s4d/config';
 import { describe, expect, it } from 'vitest';
 import { workerCount } from '../src/cli/train_command.js';
+import { contiguousRanges } from '../src/parallel/protocol.js';
 import { shareSeed } from '../src/parallel/worker_pool.js';
 
 describe('shareSeed', () => {
@@ -13,6 +14,31 @@ describe('shareSeed', () => {
     const seeds = [0, 6, 12, 16, 32].map((start) => shareSeed(1234, start));
 
     expect(new Set(seeds).size).toBe(seeds.length);
+  });
+});
+
+describe('contiguousRanges', () => {
+  it('splits a batch of 16 in three', () => {
+    expect(contiguousRanges(16, 3)).toEqual([
+      { start: 0, end: 6 },
+      { start: 6, end: 12 },
+      { start: 12, end: 16 },
+    ]);
+  });
+
+  it('aligns parts to a multiple', () => {
+    expect(contiguousRanges(70, 2, 32)).toEqual([
+      { start: 0, end: 64 },
+      { start: 64, end: 70 },
+    ]);
+  });
+
+  it('leaves trailing parts empty', () => {
+    expect(contiguousRanges(1, 3)).toEqual([
+      { start: 0, end: 1 },
+      { start: 1, end: 1 },
+      { start: 1, end: 1 },
+    ]);
   });
 });
 

@@ -10,6 +10,25 @@ export interface FlatSlice {
   size: number;
 }
 
+/**
+ * Lays the named parameters out end to end, in the order of `names`.
+ *
+ * @returns Each parameter's slice, and `P`, the number of elements in all.
+ */
+export function flatLayout(
+  names: string[],
+  parameters: Map<string, { size: number }>,
+): { slices: FlatSlice[]; total: number } {
+  const slices: FlatSlice[] = [];
+  let total = 0;
+  for (const name of names) {
+    const size = (parameters.get(name) as { size: number }).size;
+    slices.push({ name, offset: total, size });
+    total += size;
+  }
+  return { slices, total };
+}
+
 /** Parameters and their moments, each end to end in one buffer, `[P]`. */
 export interface FlatState {
   parameters: Float32Array;

@@ -7,6 +7,24 @@ import type { TrainingConfig } from '../config.js';
  */
 export const FAULT_VARIABLE = 'S4D_TRAINER_WORKER_FAULT';
 
+/**
+ * Splits `[0, length)` into `parts` contiguous ranges, of equal sizes that
+ * are multiples of `multiple` except for the last ones, which may be
+ * shorter or empty. The main thread splits batches and the held-out set
+ * this way, and each worker finds its part of the parameters.
+ */
+export function contiguousRanges(
+  length: number,
+  parts: number,
+  multiple = 1,
+): { start: number; end: number }[] {
+  const size = multiple * Math.ceil(length / multiple / parts);
+  return Array.from({ length: parts }, (_, index) => ({
+    start: Math.min(length, index * size),
+    end: Math.min(length, (index + 1) * size),
+  }));
+}
+
 /** Number of float64 fields per worker in `WorkerSetup.shares`. */
 export const SHARE_FIELDS = 3;
 

@@ -10,10 +10,12 @@ import {
   FlatAdamW,
   type FlatSlice,
   type FlatState,
+  flatLayout,
 } from '../optim/flat_adamw.js';
 import { optimizerGroups } from '../trainer.js';
 import { Barrier } from './barrier.js';
 import {
+  contiguousRanges,
   FAULT_VARIABLE,
   SHARE_FIELDS,
   type StepRequest,
@@ -101,7 +103,7 @@ async function run(): Promise<void> {
 
 /** A worker's learner, its views of the shared buffers and its part. */
 class Replica {
-  private readonly slices: ReplicaSlice[] = [];
+  private readonly slices: ReplicaSlice[];
   /** The elements `[start, end)` that this worker averages and updates. */
   private readonly start: number;
   private readonly end: number;
@@ -120,15 +122,17 @@ class Replica {
     private readonly setup: WorkerSetup,
   ) {
     const variables = learner.parameters();
-    let total = 0;
-    for (const name of setup.names) {
-      const variable = variables.get(name) as tfc.Variable;
-      this.slices.push({ name, offset: total, size: variable.size, variable });
-      total += variable.size;
-    }
-    const part = Math.ceil(total / setup.workers);
-    this.start = Math.min(total, setup.index * part);
-    this.end = Math.min(total, this.start + part);
+    const { slices, total } = flatLayout(setup.names, variables);
+    this.slices = slices.map((slice) => ({
+      ...slice,
+      variable: variables.get(slice.name) as tfc.Variable,
+    }));
+    const part = contiguousRanges(total, setup.workers)[setup.index] as {
+      start: number;
+      end: number;
+    };
+    this.start = part.start;
+    this.end = part.end;
 
     const all = new Float32Array(setup.state);
     this.state = {

@@ -5,10 +5,12 @@ import type { Tf } from '../contracts.js';
 import { TrainerError } from '../errors.js';
 import type { EvalMetrics } from '../learner.js';
 import type { AdamW } from '../optim/adamw.js';
+import { type FlatSlice, flatLayout } from '../optim/flat_adamw.js';
 import { deriveSeed } from '../rng.js';
 import type { StepEngine } from '../trainer.js';
 import { BARRIER_LENGTH, Barrier } from './barrier.js';
 import {
+  contiguousRanges,
   SHARE_FIELDS,
   type WorkerReply,
   type WorkerRequest,
@@ -55,10 +57,8 @@ export async function startWorkerPool(
   testCount: number,
 ): Promise<WorkerPool> {
   const names = [...parameters.keys()];
-  const total = names.reduce(
-    (sum, name) => sum + (parameters.get(name) as tfc.Variable).size,
-    0,
-  );
+  const { slices, total } = flatLayout(names, parameters);
+  const slicesByName = new Map(slices.map((slice) => [slice.name, slice]));
   const bytes = Float32Array.BYTES_PER_ELEMENT;
   const sharedState = new SharedArrayBuffer(3 * total * bytes);
   const sharedBarrier = new SharedArrayBuffer(
@@ -185,25 +185,11 @@ export async function startWorkerPool(
   };
   const all = (request: WorkerRequest) => ask(workers.map(() => request));
 
-  /** Splits `[0, length)` into one contiguous range per worker. */
-  const shares = (length: number, multiple = 1) => {
-    const share = multiple * Math.ceil(length / multiple / count);
-    return workers.map((_, index) => ({
-      start: Math.min(length, index * share),
-      end: Math.min(length, (index + 1) * share),
-    }));
-  };
-
-  const offsets = new Map<string, number>();
-  let offset = 0;
-  for (const name of names) {
-    offsets.set(name, offset);
-    offset += (parameters.get(name) as tfc.Variable).size;
-  }
+  /** Returns the view of a parameter in part 0, 1 or 2 of the state buffer. */
   const slice = (part: number, name: string) => {
-    const start = part * total + (offsets.get(name) as number);
-    const variable = parameters.get(name) as tfc.Variable;
-    return state.subarray(start, start + variable.size);
+    const { offset, size } = slicesByName.get(name) as FlatSlice;
+    const start = part * total + offset;
+    return state.subarray(start, start + size);
   };
 
   const engine: StepEngine = {
@@ -226,7 +212,7 @@ export async function startWorkerPool(
 
     step: async (indices, dropoutSeed, factor) => {
       const replies = await ask(
-        shares(indices.length).map(({ start, end }) => ({
+        contiguousRanges(indices.length, count).map(({ start, end }) => ({
           type: 'step',
           indices: indices.slice(start, end),
           dropoutSeed: shareSeed(dropoutSeed, start),
@@ -244,7 +230,7 @@ export async function startWorkerPool(
 
     evaluate: async (batchSize) => {
       const replies = await ask(
-        shares(testCount, batchSize).map(({ start, end }) =>
+        contiguousRanges(testCount, count, batchSize).map(({ start, end }) =>
           end > start ? { type: 'evaluate', start, end, batchSize } : undefined,
         ),
       );
