@@ -94,7 +94,7 @@ export class S4DBlock {
     state: SsmState,
     frame: tf.Tensor3D,
   ): { y: tf.Tensor3D; state: SsmState } {
-    const normed = this.norm.applyInference(frame) as tf.Tensor3D;
+    const normed = this.norm.apply(frame) as tf.Tensor3D;
     const next = this.ssm.step(state, normed, frame);
     normed.dispose();
     const ffnNorm = this.ffnNorm;
@@ -103,9 +103,7 @@ export class S4DBlock {
       return next;
     }
     const y = tf.tidy(() => {
-      const inner = ffn.applyStep(
-        ffnNorm.applyInference(next.y) as tf.Tensor3D,
-      );
+      const inner = ffn.applyStep(ffnNorm.apply(next.y) as tf.Tensor3D);
       return tf.add(next.y, inner) as tf.Tensor3D;
     });
     next.y.dispose();
@@ -129,7 +127,7 @@ export class S4DBlock {
     state: SsmState,
     x: tf.Tensor3D,
   ): { y: tf.Tensor3D; state: SsmState } {
-    const normed = this.norm.applyInference(x) as tf.Tensor3D;
+    const normed = this.norm.apply(x) as tf.Tensor3D;
     const next = this.ssm.advance(state, normed, x);
     normed.dispose();
     const y = this.residualFfn(next.y);
@@ -144,9 +142,7 @@ export class S4DBlock {
     if (ffnNorm === undefined || ffn === undefined) {
       return tf.clone(x);
     }
-    return tf.tidy(() =>
-      tf.add(x, ffn.applyInference(ffnNorm.applyInference(x))),
-    );
+    return tf.tidy(() => tf.add(x, ffn.apply(ffnNorm.apply(x))));
   }
 
   private dropout(

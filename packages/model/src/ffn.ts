@@ -4,7 +4,6 @@ import { gelu, silu } from './layers/activations.js';
 import { Dense } from './layers/dense.js';
 import {
   geluInference,
-  swigluInference,
   swigluPairInference,
 } from './layers/inference_kernels.js';
 import { addPrefixed, type ParameterMap } from './layers/parameters.js';
@@ -68,24 +67,6 @@ export class FeedForward {
       }
       const hidden = tf.mul(silu(this.gate.apply(x)), this.up.apply(x));
       return this.down.apply(hidden);
-    });
-  }
-
-  /**
-   * Applies the network with fused kernels, forward only (no gradient), for
-   * streaming inference.
-   *
-   * @param x Input, [..., hiddenSize].
-   * @returns Output, [..., hiddenSize].
-   */
-  applyInference(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      if (this.gate === undefined) {
-        return this.down.apply(geluInference(this.up.apply(x)));
-      }
-      return this.down.apply(
-        swigluInference(this.gate.apply(x), this.up.apply(x)),
-      );
     });
   }
 

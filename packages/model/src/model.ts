@@ -202,7 +202,7 @@ export class S4DModel {
       next.push(result.state);
     }
     const normed = tf.tidy(() =>
-      tf.reshape(this.norm.applyInference(h), [batch, this.config.hiddenSize]),
+      tf.reshape(this.norm.apply(h), [batch, this.config.hiddenSize]),
     ) as tf.Tensor2D;
     h.dispose();
     return this.finishFrames(state, next, normed);
@@ -243,7 +243,7 @@ export class S4DModel {
     const frames = start.frames + (x.shape[1] as number);
     let sum: tf.Tensor2D | undefined;
     if (start.outputSum !== undefined) {
-      const chunkSum = tf.tidy(() => tf.sum(this.norm.applyInference(h), 1));
+      const chunkSum = tf.tidy(() => tf.sum(this.norm.apply(h), 1));
       sum = tf.add(start.outputSum, chunkSum) as tf.Tensor2D;
       chunkSum.dispose();
     }

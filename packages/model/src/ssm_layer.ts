@@ -9,8 +9,9 @@ import {
   ssmStep,
 } from '@s4d/kernel';
 import * as tf from '@tensorflow/tfjs-core';
-import { dropout, gelu, glu } from './layers/activations.js';
+import { dropout, gelu } from './layers/activations.js';
 import { Dense } from './layers/dense.js';
+import { glu } from './layers/fused_kernels.js';
 import {
   geluInference,
   gluResidualInference,

@@ -24,31 +24,17 @@ export function silu(x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Applies a GLU over the last axis: the first half times the sigmoid of the
- * second half.
- *
- * @param x Input, [..., 2 * size].
- * @returns Output, [..., size].
- */
-export function glu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const [value, gate] = tf.split(x, 2, -1) as [tf.Tensor, tf.Tensor];
-    return tf.mul(value, tf.sigmoid(gate));
-  });
-}
-
-/**
  * Applies inverted dropout with drop probability `rate`: kept values are
  * scaled by `1 / (1 - rate)`.
  *
  * @param x Any shape.
  * @param rate Drop probability in [0, 1).
  * @param seed Seed of the dropout mask; a fixed seed gives a fixed mask.
- * @returns The same shape.
+ * @returns The same shape; `x` itself when `rate` is 0.
  */
 export function dropout(x: tf.Tensor, rate: number, seed?: number): tf.Tensor {
   if (rate === 0) {
-    return tf.clone(x);
+    return x;
   }
   return tf.dropout(x, rate, undefined, seed);
 }

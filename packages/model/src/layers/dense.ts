@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { dense } from './dense_kernel.js';
 import { makeVariable, type ParameterMap } from './parameters.js';
 import { StepMatMul } from './step_matmul.js';
 
@@ -54,29 +55,14 @@ export class Dense {
   }
 
   /**
-   * Applies the layer to the last axis of `x`.
+   * Applies the layer to the last axis of `x`, as one kernel with a fused
+   * gradient.
    *
    * @param x Input, [..., inFeatures].
    * @returns Output, [..., outFeatures].
    */
   apply(x: tf.Tensor): tf.Tensor {
-    if (x.rank === 2) {
-      return tf.fused.matMul({
-        a: x as tf.Tensor2D,
-        b: this.weight as tf.Tensor2D,
-        bias: this.bias,
-      });
-    }
-    return tf.tidy(() => {
-      const leading = x.shape.slice(0, -1);
-      const rows = tf.reshape(x, [-1, this.inFeatures]);
-      const y = tf.fused.matMul({
-        a: rows,
-        b: this.weight,
-        bias: this.bias,
-      });
-      return tf.reshape(y, [...leading, this.outFeatures]);
-    });
+    return dense(x, this.weight, this.bias);
   }
 
   /** Number of trainable scalars of a layer of this size. */

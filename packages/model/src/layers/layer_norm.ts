@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { layerNormInference } from './inference_kernels.js';
-import { LAYER_NORM_EPSILON } from './layer_norm_epsilon.js';
+import { layerNorm } from './fused_kernels.js';
 import { makeVariable, type ParameterMap } from './parameters.js';
 
 /**
@@ -33,31 +32,14 @@ export class LayerNorm {
   }
 
   /**
-   * Normalizes the last axis of `x`.
+   * Normalizes the last axis of `x` with one fused kernel, which has a
+   * fused gradient too.
    *
    * @param x Input, [..., size].
    * @returns Output, [..., size].
    */
   apply(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, -1, true);
-      const scale = tf.mul(
-        tf.rsqrt(tf.add(variance, LAYER_NORM_EPSILON)),
-        this.weight,
-      );
-      return tf.add(tf.mul(tf.sub(x, mean), scale), this.bias);
-    });
-  }
-
-  /**
-   * Normalizes the last axis of `x` with one fused kernel, forward only (no
-   * gradient), for streaming inference.
-   *
-   * @param x Input, [..., size].
-   * @returns Output, [..., size].
-   */
-  applyInference(x: tf.Tensor): tf.Tensor {
-    return layerNormInference(x, this.weight, this.bias);
+    return layerNorm(x, this.weight, this.bias);
   }
 
   /** Number of trainable scalars of a layer norm over `size` features. */
