@@ -110,6 +110,8 @@ class Replica {
   private readonly state: FlatState;
   /** The averaged gradient; this worker fills its own part. */
   private readonly average: Float32Array;
+  /** The float64 sums of this worker's part, before rounding. */
+  private readonly sums: Float64Array;
   private readonly slots: Float32Array[];
   private readonly shares: Float64Array;
   private readonly barrier: Barrier;
@@ -141,6 +143,7 @@ class Replica {
       v: all.subarray(2 * total, 3 * total),
     };
     this.average = new Float32Array(total);
+    this.sums = new Float64Array(part.end - part.start);
     const bytes = total * Float32Array.BYTES_PER_ELEMENT;
     this.slots = Array.from(
       { length: setup.workers },
@@ -271,28 +274,17 @@ class Replica {
    * @returns The part's sum of squares, for the global norm.
    */
   private averagePart(size: number): number {
-    const slots: Float32Array[] = [];
-    const weights: number[] = [];
-    this.slots.forEach((slot, worker) => {
+    const { start, end, sums } = this;
+    let first = true;
+    for (let worker = 0; worker < this.setup.workers; worker++) {
       const share = this.shares[SHARE_FIELDS * worker + 1] as number;
       if (share > 0) {
-        slots.push(slot);
-        weights.push(share / size);
+        const slot = this.slots[worker] as Float32Array;
+        addWeighted(sums, slot, share / size, start, end, first);
+        first = false;
       }
-    });
-    const average = this.average;
-    let squares = 0;
-    for (let i = this.start; i < this.end; i++) {
-      let sum = 0;
-      for (let k = 0; k < slots.length; k++) {
-        sum +=
-          (weights[k] as number) * ((slots[k] as Float32Array)[i] as number);
-      }
-      average[i] = sum;
-      const rounded = average[i] as number;
-      squares += rounded * rounded;
     }
-    return squares;
+    return roundSums(sums, this.average, start, end);
   }
 
   /** Assigns the state buffer's parameters to the learner's variables. */
@@ -307,6 +299,53 @@ class Replica {
       values.dispose();
     }
   }
+}
+
+/**
+ * Adds `weight * slot[i]` to `sums[i - start]` for `i` in `[start, end)`,
+ * or stores it when `first`. Called once per slot in worker order, it gives
+ * the same float64 sums as a loop over the slots for each element, at a
+ * fraction of the cost. (A module-level function: V8 optimizes its loops
+ * once, where a closure made per call can stay unoptimized.)
+ */
+function addWeighted(
+  sums: Float64Array,
+  slot: Float32Array,
+  weight: number,
+  start: number,
+  end: number,
+  first: boolean,
+): void {
+  if (first) {
+    for (let i = start; i < end; i++) {
+      sums[i - start] = weight * (slot[i] as number);
+    }
+    return;
+  }
+  for (let i = start; i < end; i++) {
+    sums[i - start] =
+      (sums[i - start] as number) + weight * (slot[i] as number);
+  }
+}
+
+/**
+ * Rounds `sums` to float32 into `average[start, end)`.
+ *
+ * @returns The sum of squares of the rounded values.
+ */
+function roundSums(
+  sums: Float64Array,
+  average: Float32Array,
+  start: number,
+  end: number,
+): number {
+  let squares = 0;
+  for (let i = start; i < end; i++) {
+    const rounded = Math.fround(sums[i - start] as number);
+    average[i] = rounded;
+    squares += rounded * rounded;
+  }
+  return squares;
 }
 
 /**
