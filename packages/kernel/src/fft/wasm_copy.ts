@@ -130,8 +130,15 @@ export function createHeapTileCopier(
   };
   const staging = block + 3 * slabFloats * 4;
 
-  const stagingView = (floats: number) =>
-    new Float32Array(memory.buffer, staging, floats);
+  // One view of the staging tile, remade only when the heap grows and
+  // detaches it, so that copying a tile allocates nothing.
+  let stagingArray = new Float32Array(memory.buffer, staging, tileFloats);
+  const stagingView = () => {
+    if (stagingArray.buffer !== memory.buffer) {
+      stagingArray = new Float32Array(memory.buffer, staging, tileFloats);
+    }
+    return stagingArray;
+  };
 
   /** Returns the byte offset of `array[rowStart]` in its staged slab. */
   const stagedSource = (array: Float32Array, rowStart: number): number => {
@@ -206,10 +213,10 @@ export function createHeapTileCopier(
         channels * 4,
         stride * 4,
       );
-      const view = stagingView(count * stride);
+      const view = stagingView();
       for (let j = 0; j < count; j++) {
         const row = j * stride;
-        heap.set(view.subarray(row, row + length), group + row);
+        copyFloats(view, row, heap, group + row, length);
       }
     },
 
@@ -232,13 +239,16 @@ export function createHeapTileCopier(
         -channels * 4,
         stride * 4,
       );
-      const view = stagingView(count * stride);
+      const view = stagingView();
       for (let j = 0; j < count; j++) {
         const row = j * stride;
         heap[group + row] = view[row] as number;
-        heap.set(
-          view.subarray(row + 1, row + length),
+        copyFloats(
+          view,
+          row + 1,
+          heap,
           group + row + size - length + 1,
+          length - 1,
         );
       }
     },
@@ -247,10 +257,10 @@ export function createHeapTileCopier(
       const { length, channels, rowStart, count, group, stride } = tile;
       const target = stagedTarget(array, rowStart);
       // Only the first `length` positions of each buffer are output.
-      const view = stagingView(count * stride);
+      const view = stagingView();
       for (let j = 0; j < count; j++) {
         const row = group + j * stride;
-        view.set(heap.subarray(row, row + length), j * stride);
+        copyFloats(heap, row, view, j * stride, length);
       }
       // Channels inside, so each pass writes whole rows of the slab.
       transpose(
@@ -272,13 +282,16 @@ export function createHeapTileCopier(
       }
       const target = stagedTarget(array, rowStart);
       // Only positions 0 and size - length + 1 .. size - 1 are output.
-      const view = stagingView(count * stride);
+      const view = stagingView();
       for (let j = 0; j < count; j++) {
         const row = group + j * stride;
         view[j * stride] = heap[row] as number;
-        view.set(
-          heap.subarray(row + size - length + 1, row + size),
+        copyFloats(
+          heap,
+          row + size - length + 1,
+          view,
           j * stride + size - length + 1,
+          length - 1,
         );
       }
       copy2d(staging, target, 1, count, 0, stride * 4, 0, 4);
@@ -690,4 +703,29 @@ function unsignedLeb128(value: number): number[] {
     bytes.push(byte);
   } while (rest !== 0);
   return bytes;
+}
+
+/** Runs shorter than this are copied by a loop, longer ones by `set`. */
+const SHORT_RUN = 64;
+
+/**
+ * Copies `count` floats from `source[sourceStart]` to `target[targetStart]`.
+ * Short runs use a loop, because `set` needs a `subarray` view per run. In a
+ * training step at length 28 those views were about a quarter of the bytes
+ * allocated, and the garbage collector's work grows with them.
+ */
+function copyFloats(
+  source: Float32Array,
+  sourceStart: number,
+  target: Float32Array,
+  targetStart: number,
+  count: number,
+): void {
+  if (count >= SHORT_RUN) {
+    target.set(source.subarray(sourceStart, sourceStart + count), targetStart);
+    return;
+  }
+  for (let i = 0; i < count; i++) {
+    target[targetStart + i] = source[sourceStart + i] as number;
+  }
 }
