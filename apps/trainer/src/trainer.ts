@@ -310,7 +310,10 @@ export function optimizerGroups(
 }
 
 /** Runs the steps on the learner and optimizer of this process. */
-function localEngine(options: TrainOptions, optimizer: AdamW): StepEngine {
+export function localEngine(
+  options: Pick<TrainOptions, 'tf' | 'learner' | 'data' | 'config'>,
+  optimizer: AdamW,
+): StepEngine {
   const { tf, learner, data, config } = options;
   return {
     load: async () => undefined,
