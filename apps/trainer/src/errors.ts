@@ -26,3 +26,18 @@ export class DivergenceError extends TrainerError {
     );
   }
 }
+
+/**
+ * Raised when a worker thread throws or exits during a run. The message
+ * names the worker and its error.
+ */
+export class WorkerError extends TrainerError {
+  override name = 'WorkerError';
+
+  constructor(
+    readonly index: number,
+    readonly reason: string,
+  ) {
+    super(`Worker ${index} failed: ${reason}`);
+  }
+}

@@ -260,9 +260,24 @@ describe('train command with workers', () => {
 
     expect(status).toBe(1);
     expect(errors).toContain('Worker 1 failed: injected fault at step 3');
+    expect(errors).toContain(
+      `The last checkpoint, ${join(runDir, 'checkpoints', 'checkpoint-000000002.safetensors')}, is kept.`,
+    );
+    expect(errors).toContain(`Continue with: s4d-train --resume ${runDir}`);
     expect(readdirSync(join(runDir, 'checkpoints'))).toEqual([
       'checkpoint-000000002.safetensors',
     ]);
+  }, 120_000);
+
+  it('reports no checkpoint before the first save', async () => {
+    const { status, errors, runDir } = await runFaulty('1:1', 'early-fault');
+
+    expect(status).toBe(1);
+    expect(errors).toContain('Worker 1 failed: injected fault at step 1');
+    expect(errors).toContain(
+      'No checkpoint was saved yet, so start the run again.',
+    );
+    expect(existsSync(join(runDir, 'checkpoints'))).toBe(false);
   }, 120_000);
 
   it('stops without hanging when a worker thread exits', async () => {

@@ -10,7 +10,7 @@ import type { TrainingConfig } from '../config.js';
 import type { Tf } from '../contracts.js';
 import { majorityBaseline } from '../data/dataset.js';
 import { DEFAULT_CONFIG } from '../default_config.js';
-import { TrainerError } from '../errors.js';
+import { TrainerError, WorkerError } from '../errors.js';
 import { MetricsLog } from '../metrics.js';
 import { startWorkerPool, type WorkerPool } from '../parallel/worker_pool.js';
 import { renderPlot } from '../plot.js';
@@ -153,6 +153,13 @@ export async function trainCommand(
       stop,
       engine: pool?.engine,
     });
+  } catch (error) {
+    if (error instanceof WorkerError) {
+      throw new TrainerError(
+        `${error.message.replace(/\.$/, '')}. ${await resumeHint(checkpointFolder, runDir)}`,
+      );
+    }
+    throw error;
   } finally {
     await pool?.close();
     process.off('SIGINT', onInterrupt);
@@ -309,4 +316,19 @@ export function readJson(path: string, role: string): Record<string, unknown> {
     );
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * Returns a sentence with the run's latest checkpoint and the `--resume`
+ * command that continues from it, or one saying that there is none.
+ */
+async function resumeHint(
+  checkpointFolder: string,
+  runDir: string,
+): Promise<string> {
+  const latest = await latestCheckpoint(checkpointFolder);
+  if (latest === null) {
+    return 'No checkpoint was saved yet, so start the run again.';
+  }
+  return `The last checkpoint, ${latest}, is kept. Continue with: s4d-train --resume ${runDir}`;
 }

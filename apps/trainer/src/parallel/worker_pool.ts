@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { TrainingConfig } from '../config.js';
 import type { Tf } from '../contracts.js';
-import { TrainerError } from '../errors.js';
+import { TrainerError, WorkerError } from '../errors.js';
 import type { EvalMetrics } from '../learner.js';
 import type { AdamW } from '../optim/adamw.js';
 import { type FlatSlice, flatLayout } from '../optim/flat_adamw.js';
@@ -82,10 +82,10 @@ export async function startWorkerPool(
 
   const workers: Worker[] = [];
   const pending = new Map<number, (reply: WorkerReply) => void>();
-  let failure: TrainerError | undefined;
+  let failure: WorkerError | undefined;
   let closing = false;
   const fail = (index: number, reason: string) => {
-    failure ??= new TrainerError(`Worker ${index} failed: ${reason}`);
+    failure ??= new WorkerError(index, reason);
     barrier.abort();
     for (const resolve of pending.values()) {
       resolve({ type: 'error', message: reason });
@@ -152,7 +152,7 @@ export async function startWorkerPool(
    * Sends one request per worker (`undefined` skips a worker) and returns
    * the replies in worker order.
    *
-   * @throws TrainerError naming the first worker that failed.
+   * @throws WorkerError naming the first worker that failed.
    */
   const ask = async (
     requests: (WorkerRequest | undefined)[],
@@ -172,9 +172,7 @@ export async function startWorkerPool(
     );
     replies.forEach((reply, index) => {
       if (reply?.type === 'error') {
-        failure ??= new TrainerError(
-          `Worker ${index} failed: ${reply.message}`,
-        );
+        failure ??= new WorkerError(index, reply.message);
       }
     });
     if (failure !== undefined) {
@@ -221,8 +219,9 @@ export async function startWorkerPool(
       );
       const first = replies[0];
       if (first?.type !== 'stepped') {
-        throw new TrainerError(
-          `Worker 0 failed: unexpected reply ${first?.type ?? 'none'} to a step`,
+        throw new WorkerError(
+          0,
+          `unexpected reply ${first?.type ?? 'none'} to a step`,
         );
       }
       return { loss: first.loss, size: first.size, gradNorm: first.gradNorm };
@@ -240,8 +239,9 @@ export async function startWorkerPool(
     store: async (optimizer: AdamW) => {
       const [reply] = await ask([{ type: 'save' }]);
       if (reply?.type !== 'saved') {
-        throw new TrainerError(
-          `Worker 0 failed: unexpected reply ${reply?.type ?? 'none'} to a save`,
+        throw new WorkerError(
+          0,
+          `unexpected reply ${reply?.type ?? 'none'} to a save`,
         );
       }
       const moments = new Map<string, tfc.Tensor>();
