@@ -131,7 +131,7 @@ export function createHeapTileCopier(
   const staging = block + 3 * slabFloats * 4;
 
   // One view of the staging tile, remade only when the heap grows and
-  // detaches it, so that copying a tile allocates nothing.
+  // detaches it, so that copying a tile of short rows allocates no view.
   let stagingArray = new Float32Array(memory.buffer, staging, tileFloats);
   const stagingView = () => {
     if (stagingArray.buffer !== memory.buffer) {
@@ -705,7 +705,11 @@ function unsignedLeb128(value: number): number[] {
   return bytes;
 }
 
-/** Runs shorter than this are copied by a loop, longer ones by `set`. */
+/**
+ * Runs shorter than this are copied by a loop, longer ones by `set`.
+ * NOTE: 64 is a judgment, not a measured crossover: a loop of 64 floats
+ * costs about as much as making one view.
+ */
 const SHORT_RUN = 64;
 
 /**
@@ -713,6 +717,8 @@ const SHORT_RUN = 64;
  * Short runs use a loop, because `set` needs a `subarray` view per run. In a
  * training step at length 28 those views were about a quarter of the bytes
  * allocated, and the garbage collector's work grows with them.
+ *
+ * @throws RangeError if either run leaves its array, as `set` would.
  */
 function copyFloats(
   source: Float32Array,
@@ -724,6 +730,17 @@ function copyFloats(
   if (count >= SHORT_RUN) {
     target.set(source.subarray(sourceStart, sourceStart + count), targetStart);
     return;
+  }
+  if (
+    sourceStart < 0 ||
+    targetStart < 0 ||
+    sourceStart + count > source.length ||
+    targetStart + count > target.length
+  ) {
+    throw new RangeError(
+      `copyFloats: ${count} floats from ${sourceStart} to ${targetStart} ` +
+        `do not fit arrays of ${source.length} and ${target.length}.`,
+    );
   }
   for (let i = 0; i < count; i++) {
     target[targetStart + i] = source[sourceStart + i] as number;
