@@ -6,13 +6,17 @@ const script = fileURLToPath(
   new URL('../dist/bench/compare_workers.js', import.meta.url),
 );
 
-/** Runs the compiled comparison script and returns its status and stderr. */
+/** Runs the compiled comparison script and returns its status and output. */
 function runScript(args: string[]) {
   const result = spawnSync(process.execPath, [script, ...args], {
     encoding: 'utf8',
     timeout: 60_000,
   });
-  return { status: result.status, stderr: result.stderr };
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+  };
 }
 
 describe('compare_workers', () => {
@@ -32,12 +36,62 @@ describe('compare_workers', () => {
     );
   });
 
-  it('rejects more workers than sequences', () => {
+  it('rejects more workers than the batch size', () => {
     const { status, stderr } = runScript(['--workers', '33']);
     expect(status).toBe(1);
     expect(stderr).toContain(
       'error: --workers 33 is more than the batch size 32. Lower --workers.',
     );
+  });
+
+  it('rejects negative warm-up rounds', () => {
+    const { status, stderr } = runScript(['--warmup-rounds=-1']);
+    expect(status).toBe(1);
+    expect(stderr).toContain(
+      'error: --warmup-rounds must be an integer of at least 0, got "-1".',
+    );
+  });
+
+  it('rejects a non-numeric worker count', () => {
+    const { status, stderr } = runScript(['--workers', 'two']);
+    expect(status).toBe(1);
+    expect(stderr).toContain(
+      'error: --workers must be an integer of at least 1, got "two".',
+    );
+  });
+
+  it('rejects an unsafe integer', () => {
+    const { status, stderr } = runScript(['--workers', '99999999999999999999']);
+    expect(status).toBe(1);
+    expect(stderr).toContain(
+      'error: --workers must be an integer of at least 1, got "99999999999999999999".',
+    );
+  });
+
+  it('prints the usage with --help', () => {
+    const { status, stdout } = runScript(['--help']);
+    expect(status).toBe(0);
+    expect(stdout).toContain('Usage: node dist/bench/compare_workers.js');
+    expect(stdout).toContain('--warmup-rounds W');
+  });
+
+  it('runs one round of one-step blocks', () => {
+    const { status, stdout } = runScript([
+      '--workers',
+      '2',
+      '--rounds',
+      '1',
+      '--block',
+      '1',
+      '--warmup-rounds',
+      '0',
+    ]);
+    expect(status).toBe(0);
+    expect(stdout).toContain(
+      'batch size 32; steps per block: 1; worker threads: 2',
+    );
+    expect(stdout).toMatch(/round 1: 1 thread \d+ seq\/s, workers \d+ seq\/s/);
+    expect(stdout).toMatch(/median ratio \d+\.\d\d .*rounds: 1/);
   });
 
   it('rejects an unknown option', () => {

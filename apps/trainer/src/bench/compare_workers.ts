@@ -13,19 +13,33 @@ import { startWorkerPool } from '../parallel/worker_pool.js';
 import { Rng } from '../rng.js';
 import { localEngine, optimizerGroups, type StepEngine } from '../trainer.js';
 
+/** The help text printed by `--help`. */
+const USAGE = `Usage: node dist/bench/compare_workers.js [options]
+
+Compares the training throughput of the default job's config in this thread
+(what --workers 1 runs) with that of worker threads, in one process. Each
+round times a block of steps in this thread, a block on the workers and
+another block in this thread, and divides the workers' sequences per second
+by the mean of the two single-thread blocks. It times steps only: no
+evaluation, checkpoint or metrics file.
+
+Options:
+  --workers N         worker threads (default 2, at most the batch size)
+  --rounds R          counted rounds (default 12)
+  --block K           training steps per block (default 25)
+  --warmup-rounds W   uncounted rounds first (default 2); with 0 the first
+                      round includes the workers' start-up
+  -h, --help          print this help
+`;
+
 /**
- * Compares the training throughput of the default job's config in this
- * thread with that of `--workers` worker threads, in the same process and
- * the same minutes. Rounds alternate a block of steps in this thread, a
- * block on the workers and another block in this thread, so that a slow
- * spell of a shared host falls on both sides of each ratio. Warm-up rounds
- * come first and are not counted.
+ * Compares one thread with worker threads in alternating blocks of steps,
+ * so that a slow spell of a shared host falls on both sides of each ratio.
+ * Prints one line per round and the median of the rounds' ratios.
  *
- * Usage: node dist/bench/compare_workers.js [--workers N] [--rounds R]
- *   [--block K] [--warmup-rounds W]
- *
- * Prints one line per round and the median of the rounds' ratios. It times
- * steps only: no evaluation, checkpoint or metrics file.
+ * @throws Error for an invalid option, or when a step's loss or gradient
+ *   norm is not finite, because such a step skips its update and would
+ *   time less work.
  */
 async function compareWorkers(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -35,14 +49,19 @@ async function compareWorkers(argv: string[]): Promise<void> {
       rounds: { type: 'string', default: '12' },
       block: { type: 'string', default: '25' },
       'warmup-rounds': { type: 'string', default: '2' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
-  const workers = positiveInteger('--workers', values.workers);
-  const rounds = positiveInteger('--rounds', values.rounds);
-  const block = positiveInteger('--block', values.block);
-  const warmupRounds = positiveInteger(
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const workers = integerOption('--workers', values.workers as string, 1);
+  const rounds = integerOption('--rounds', values.rounds as string, 1);
+  const block = integerOption('--block', values.block as string, 1);
+  const warmupRounds = integerOption(
     '--warmup-rounds',
-    values['warmup-rounds'],
+    values['warmup-rounds'] as string,
     0,
   );
 
@@ -87,11 +106,17 @@ async function compareWorkers(argv: string[]): Promise<void> {
       for (let i = 0; i < block; i++) {
         const offset = (next % batches) * config.batchSize;
         next++;
-        await engine.step(
+        const { loss, gradNorm } = await engine.step(
           order.subarray(offset, offset + config.batchSize),
           next,
           1,
         );
+        if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+          throw new Error(
+            `step ${next} gave loss ${loss} and gradient norm ${gradNorm}; ` +
+              'a step without an update would time less work.',
+          );
+        }
         // The trainer yields to the event loop between steps too.
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -101,7 +126,8 @@ async function compareWorkers(argv: string[]): Promise<void> {
 
     const ratios: number[] = [];
     console.log(
-      `batch ${config.batchSize}, ${block} steps per block, 1 thread against ${workers} workers`,
+      `batch size ${config.batchSize}; steps per block: ${block}; ` +
+        `worker threads: ${workers}`,
     );
     for (let round = 0; round < warmupRounds + rounds; round++) {
       const before = await timeBlock(local);
@@ -114,14 +140,18 @@ async function compareWorkers(argv: string[]): Promise<void> {
       ratios.push(parallel / single);
       console.log(
         `round ${round - warmupRounds + 1}: 1 thread ${single.toFixed(0)} seq/s, ` +
-          `${workers} workers ${parallel.toFixed(0)} seq/s, ratio ${(parallel / single).toFixed(2)}`,
+          `workers ${parallel.toFixed(0)} seq/s, ratio ${(parallel / single).toFixed(2)}`,
       );
     }
     ratios.sort((a, b) => a - b);
-    const median = ratios[Math.floor(ratios.length / 2)] as number;
+    const middle = Math.floor(ratios.length / 2);
+    const median =
+      ratios.length % 2 === 1
+        ? (ratios[middle] as number)
+        : ((ratios[middle - 1] as number) + (ratios[middle] as number)) / 2;
     console.log(
       `median ratio ${median.toFixed(2)} (min ${(ratios[0] as number).toFixed(2)}, ` +
-        `max ${(ratios[ratios.length - 1] as number).toFixed(2)}) over ${rounds} rounds`,
+        `max ${(ratios[ratios.length - 1] as number).toFixed(2)}); rounds: ${rounds}`,
     );
   } finally {
     await pool.close();
@@ -130,9 +160,14 @@ async function compareWorkers(argv: string[]): Promise<void> {
   }
 }
 
-function positiveInteger(flag: string, text: string, minimum = 1): number {
+/**
+ * Parses an integer option of at least `minimum`.
+ *
+ * @throws Error naming the option and quoting the text as given.
+ */
+function integerOption(flag: string, text: string, minimum: number): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < minimum) {
+  if (!Number.isSafeInteger(value) || value < minimum) {
     throw new Error(
       `${flag} must be an integer of at least ${minimum}, got ${JSON.stringify(text)}.`,
     );
