@@ -20,52 +20,44 @@ function runScript(args: string[]) {
 }
 
 describe('compare_workers', () => {
-  it('rejects zero rounds', () => {
-    const { status, stderr } = runScript(['--rounds', '0']);
-    expect(status).toBe(1);
-    expect(stderr).toContain(
+  const invalid: [string, string[], string][] = [
+    [
+      'zero rounds',
+      ['--rounds', '0'],
       'error: --rounds must be an integer of at least 1, got "0".',
-    );
-  });
-
-  it('rejects a fractional block', () => {
-    const { status, stderr } = runScript(['--block', '2.5']);
-    expect(status).toBe(1);
-    expect(stderr).toContain(
+    ],
+    [
+      'a fractional block',
+      ['--block', '2.5'],
       'error: --block must be an integer of at least 1, got "2.5".',
-    );
-  });
-
-  it('rejects more workers than the batch size', () => {
-    const { status, stderr } = runScript(['--workers', '33']);
-    expect(status).toBe(1);
-    expect(stderr).toContain(
+    ],
+    [
+      'more workers than the batch size',
+      ['--workers', '33'],
       'error: --workers 33 is more than the batch size 32. Lower --workers.',
-    );
-  });
-
-  it('rejects negative warm-up rounds', () => {
-    const { status, stderr } = runScript(['--warmup-rounds=-1']);
-    expect(status).toBe(1);
-    expect(stderr).toContain(
+    ],
+    [
+      'negative warm-up rounds',
+      ['--warmup-rounds=-1'],
       'error: --warmup-rounds must be an integer of at least 0, got "-1".',
-    );
-  });
-
-  it('rejects a non-numeric worker count', () => {
-    const { status, stderr } = runScript(['--workers', 'two']);
-    expect(status).toBe(1);
-    expect(stderr).toContain(
+    ],
+    [
+      'a non-numeric worker count',
+      ['--workers', 'two'],
       'error: --workers must be an integer of at least 1, got "two".',
-    );
-  });
-
-  it('rejects an unsafe integer', () => {
-    const { status, stderr } = runScript(['--workers', '99999999999999999999']);
-    expect(status).toBe(1);
-    expect(stderr).toContain(
+    ],
+    [
+      'an unsafe integer',
+      ['--workers', '99999999999999999999'],
       'error: --workers must be an integer of at least 1, got "99999999999999999999".',
-    );
+    ],
+    ['an unknown option', ['--epochs', '3'], "Unknown option '--epochs'"],
+  ];
+
+  it.each(invalid)('rejects %s', (_, args, message) => {
+    const { status, stderr } = runScript(args);
+    expect(status).toBe(1);
+    expect(stderr).toContain(message);
   });
 
   it('prints the usage with --help', () => {
@@ -92,11 +84,5 @@ describe('compare_workers', () => {
     );
     expect(stdout).toMatch(/round 1: 1 thread \d+ seq\/s, workers \d+ seq\/s/);
     expect(stdout).toMatch(/median ratio \d+\.\d\d .*rounds: 1/);
-  });
-
-  it('rejects an unknown option', () => {
-    const { status, stderr } = runScript(['--epochs', '3']);
-    expect(status).toBe(1);
-    expect(stderr).toContain("Unknown option '--epochs'");
   });
 });

@@ -1,12 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { initBackend } from '@s4d/runtime';
-import {
-  buildLearner,
-  loadDataset,
-  modelConfigFor,
-  resolveConfig,
-} from '../cli/setup.js';
+import { prepareLearner, resolveConfig } from '../cli/setup.js';
 import { DEFAULT_CONFIG } from '../default_config.js';
 import { AdamW } from '../optim/adamw.js';
 import { startWorkerPool } from '../parallel/worker_pool.js';
@@ -72,15 +67,7 @@ async function compareWorkers(argv: string[]): Promise<void> {
       `--workers ${workers} is more than the batch size ${config.batchSize}. Lower --workers.`,
     );
   }
-  const data = loadDataset(config);
-  const modelConfig = modelConfigFor(config, data);
-  const learner = buildLearner(
-    tf,
-    modelConfig,
-    data.task,
-    data.outputs,
-    config.seed,
-  );
+  const { data, modelConfig, learner } = prepareLearner(tf, config);
   const optimizer = new AdamW(tf, learner.parameters(), {
     groups: optimizerGroups(config, learner.parameterGroups()),
   });

@@ -88,6 +88,30 @@ export function buildLearner(
 }
 
 /**
+ * Loads the dataset a config names and builds a learner for it, with
+ * `model.embedDim` taken from the data.
+ */
+export function prepareLearner(
+  tf: Tf,
+  config: TrainingConfig,
+): {
+  data: SplitDataset;
+  modelConfig: Record<string, unknown>;
+  learner: Learner;
+} {
+  const data = loadDataset(config);
+  const modelConfig = modelConfigFor(config, data);
+  const learner = buildLearner(
+    tf,
+    modelConfig,
+    data.task,
+    data.outputs,
+    config.seed,
+  );
+  return { data, modelConfig, learner };
+}
+
+/**
  * Copies saved parameters into a learner's variables.
  *
  * @throws TrainerError if a parameter is missing or has another shape.

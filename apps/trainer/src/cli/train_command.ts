@@ -18,13 +18,7 @@ import { createProgress, formatSeconds } from '../progress.js';
 import { stepCounts, type TrainingState, train } from '../trainer.js';
 import { applyOverrides, type CliOptions } from './args.js';
 import type { Logger } from './logger.js';
-import {
-  buildLearner,
-  loadDataset,
-  modelConfigFor,
-  resolveConfig,
-  restoreParameters,
-} from './setup.js';
+import { prepareLearner, resolveConfig, restoreParameters } from './setup.js';
 
 /** Files in a run folder. */
 export const RUN_FILES = {
@@ -50,17 +44,8 @@ export async function trainCommand(
   log: Logger,
 ): Promise<number> {
   const { config, runDir, source } = prepareRun(cli);
-  const data = loadDataset(config);
+  const { data, learner } = prepareLearner(tf, config);
   log.info(`data: ${data.description}`);
-
-  const modelConfig = modelConfigFor(config, data);
-  const learner = buildLearner(
-    tf,
-    modelConfig,
-    data.task,
-    data.outputs,
-    config.seed,
-  );
   const resolved = { ...config, model: learner.model.config };
   writeFileSync(
     join(runDir, RUN_FILES.config),
