@@ -60,13 +60,14 @@ async function compareWorkers(argv: string[]): Promise<void> {
     0,
   );
 
-  const tf = await initBackend();
   const config = resolveConfig(structuredClone(DEFAULT_CONFIG), 'default');
   if (workers > config.batchSize) {
     throw new Error(
       `--workers ${workers} is more than the batch size ${config.batchSize}. Lower --workers.`,
     );
   }
+
+  const tf = await initBackend();
   const { data, modelConfig, learner } = prepareLearner(tf, config);
   const optimizer = new AdamW(tf, learner.parameters(), {
     groups: optimizerGroups(config, learner.parameterGroups()),
@@ -100,8 +101,9 @@ async function compareWorkers(argv: string[]): Promise<void> {
         );
         if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
           throw new Error(
-            `step ${next} gave loss ${loss} and gradient norm ${gradNorm}; ` +
-              'a step without an update would time less work.',
+            `Step ${next} had loss ${loss} and gradient norm ${gradNorm}. ` +
+              'A step with a non-finite value makes no update, so the ' +
+              'comparison stopped.',
           );
         }
         // The trainer yields to the event loop between steps too.

@@ -707,8 +707,7 @@ function unsignedLeb128(value: number): number[] {
 
 /**
  * Runs shorter than this are copied by a loop, longer ones by `set`.
- * NOTE: 64 is a judgment, not a measured crossover: a loop of 64 floats
- * costs about as much as making one view.
+ * NOTE: 64 is a judgment, not a measured crossover.
  */
 const SHORT_RUN = 64;
 
